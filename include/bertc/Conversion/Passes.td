@@ -1,0 +1,58 @@
+//===- Passes.td - Lowerings from the bertc dialects toward LLVM ----------===//
+#ifndef BERTC_CONVERSION_PASSES_TD
+#define BERTC_CONVERSION_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def ConvertONNXToLinalg : Pass<"convert-onnx-to-linalg", "mlir::func::FuncOp"> {
+  let summary = "Lower onnx ops to linalg, tensor, arith and math on tensors";
+  let description = [{
+    Every onnx op becomes upstream ops on tensors: elementwise ops become
+    `linalg.generic` with broadcasting indexing maps, MatMul/Gemm become
+    `linalg.matmul`/`linalg.batch_matmul`, reductions become reduction
+    generics, reshapes become `tensor.reshape` with run-time shapes, and so
+    on. Dynamic dimensions are read with `tensor.dim` at run time. A dynamic
+    dimension is assumed not to broadcast against a different size (the
+    runtime checks that inputs sharing a symbolic dimension agree).
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
+    "mlir::math::MathDialect", "mlir::tensor::TensorDialect",
+    "mlir::scf::SCFDialect", "mlir::bufferization::BufferizationDialect"
+  ];
+}
+
+def PrepareModelEntry : Pass<"bertc-prepare-model-entry", "mlir::ModuleOp"> {
+  let summary = "Give @main_graph the calling convention model.so needs";
+  let description = [{
+    Marks every argument of the entry function read-only for bufferization
+    (inputs are the caller's buffers), requests the C interface wrapper
+    (`llvm.emit_c_interface`), and makes every result a fresh allocation so
+    that the caller can take ownership of all outputs and free them.
+  }];
+  let options = [
+    Option<"entryName", "entry", "std::string", "\"main_graph\"",
+           "Name of the entry function">
+  ];
+  let dependentDialects = ["mlir::bufferization::BufferizationDialect",
+                           "mlir::tensor::TensorDialect",
+                           "mlir::linalg::LinalgDialect"];
+}
+
+def LinalgToKernelCalls : Pass<"bertc-linalg-to-kernel-calls", "mlir::ModuleOp"> {
+  let summary = "Replace f32 matmuls on buffers with calls to the CPU GEMM kernels";
+  let description = [{
+    After bufferization, `linalg.matmul`, `linalg.matmul_transpose_b` and
+    `linalg.batch_matmul` on f32 memrefs become calls to the packed GEMM
+    kernels of the bertc CPU kernel library (`bertc_matmul_f32`,
+    `bertc_batch_matmul_f32`, C interface). Transposed operands are passed as
+    strided views. Other element types stay as linalg (lowered to loops).
+  }];
+  let statistics = [
+    Statistic<"numKernelCalls", "kernel-calls", "Number of matmuls replaced">
+  ];
+  let dependentDialects = ["mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect"];
+}
+
+#endif // BERTC_CONVERSION_PASSES_TD

@@ -1,0 +1,511 @@
+//===- ONNXOps.td - ONNX operators used by transformer exports ------------===//
+#ifndef BERTC_DIALECT_ONNX_ONNXOPS_TD
+#define BERTC_DIALECT_ONNX_ONNXOPS_TD
+
+include "bertc/Dialect/ONNX/IR/ONNXDialect.td"
+include "mlir/IR/OpBase.td"
+include "mlir/IR/BuiltinAttributes.td"
+include "mlir/IR/CommonAttrConstraints.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+//===----------------------------------------------------------------------===//
+// Base classes
+//===----------------------------------------------------------------------===//
+
+// Every op infers its result types; results may be refined (more static dims).
+class ONNX_Op<string mnemonic, list<Trait> traits = []>
+    : Op<ONNX_Dialect, mnemonic,
+         !listconcat(traits, [Pure, InferTypeOpAdaptorWithIsCompatible])> {
+  let extraClassDefinition = [{
+    bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange l,
+                                            ::mlir::TypeRange r) {
+      return ::bertc::onnx::areRefinementCompatible(l, r);
+    }
+  }];
+}
+
+def ONNX_Tensor : RankedTensorOf<[AnyType]>;
+
+// Elementwise ops with ONNX multidirectional broadcasting. The result element
+// type is the operands' (or i1 for comparisons).
+class ONNX_BroadcastOp<string mnemonic, bit isCompare = 0,
+                       list<Trait> traits = []>
+    : ONNX_Op<mnemonic, traits> {
+  let arguments = (ins ONNX_Tensor:$lhs, ONNX_Tensor:$rhs);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+  let extraClassDefinition = [{
+    bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange l,
+                                            ::mlir::TypeRange r) {
+      return ::bertc::onnx::areRefinementCompatible(l, r);
+    }
+    ::mlir::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *ctx, std::optional<::mlir::Location> loc,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return ::bertc::onnx::inferBroadcastOpType(
+          ctx, loc, adaptor.getLhs().getType(), adaptor.getRhs().getType(), }]
+          # !if(isCompare, "true", "false") # [{, types);
+    }
+    ::mlir::LogicalResult $cppClass::verify() {
+      return ::bertc::onnx::verifyBroadcastOp(*this, }]
+          # !if(isCompare, "true", "false") # [{);
+    }
+  }];
+}
+
+// Elementwise unary ops whose result type equals the operand type.
+class ONNX_UnaryOp<string mnemonic, Type operandType = ONNX_Tensor,
+                   list<Trait> traits = []>
+    : ONNX_Op<mnemonic, traits> {
+  let arguments = (ins operandType:$input);
+  let results = (outs operandType:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let extraClassDefinition = [{
+    bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange l,
+                                            ::mlir::TypeRange r) {
+      return ::bertc::onnx::areRefinementCompatible(l, r);
+    }
+    ::mlir::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location>,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      types.push_back(adaptor.getInput().getType());
+      return ::mlir::success();
+    }
+  }];
+}
+
+def ONNX_FloatTensor : RankedTensorOf<[AnyFloat]>;
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+def ONNX_AddOp : ONNX_BroadcastOp<"Add", 0, [Commutative]> {
+  let summary = "elementwise addition with broadcasting";
+  let description = [{
+    Example:
+    ```mlir
+    %0 = onnx.Add %x, %bias : (tensor<?x?x768xf32>, tensor<768xf32>) -> tensor<?x?x768xf32>
+    ```
+  }];
+}
+def ONNX_SubOp : ONNX_BroadcastOp<"Sub"> {
+  let summary = "elementwise subtraction with broadcasting";
+}
+def ONNX_MulOp : ONNX_BroadcastOp<"Mul", 0, [Commutative]> {
+  let summary = "elementwise multiplication with broadcasting";
+}
+def ONNX_DivOp : ONNX_BroadcastOp<"Div"> {
+  let summary = "elementwise division with broadcasting";
+  let description = [{
+    Integer division truncates toward zero, as in ONNX Runtime.
+  }];
+}
+def ONNX_PowOp : ONNX_BroadcastOp<"Pow"> {
+  let summary = "elementwise power with broadcasting";
+  let description = [{
+    The exponent may have another element type than the base (ONNX allows
+    it); the result has the base's element type.
+  }];
+}
+def ONNX_MaxOp : ONNX_BroadcastOp<"Max", 0, [Commutative]> {
+  let summary = "elementwise maximum of two tensors, with broadcasting";
+  let description = [{
+    ONNX `Max` is variadic; the importer chains it into binary ops.
+  }];
+}
+def ONNX_MinOp : ONNX_BroadcastOp<"Min", 0, [Commutative]> {
+  let summary = "elementwise minimum of two tensors, with broadcasting";
+}
+def ONNX_EqualOp : ONNX_BroadcastOp<"Equal", 1, [Commutative]> {
+  let summary = "elementwise equality, result i1";
+}
+def ONNX_LessOp : ONNX_BroadcastOp<"Less", 1> {
+  let summary = "elementwise less-than, result i1";
+}
+def ONNX_GreaterOp : ONNX_BroadcastOp<"Greater", 1> {
+  let summary = "elementwise greater-than, result i1";
+}
+def ONNX_AndOp : ONNX_BroadcastOp<"And", 0, [Commutative]> {
+  let summary = "elementwise logical and of i1 tensors";
+}
+def ONNX_OrOp : ONNX_BroadcastOp<"Or", 0, [Commutative]> {
+  let summary = "elementwise logical or of i1 tensors";
+}
+
+def ONNX_WhereOp : ONNX_Op<"Where"> {
+  let summary = "select X where the condition holds, else Y, with broadcasting";
+  let description = [{
+    Exporters build padding masks with it:
+    ```mlir
+    %m = onnx.Where %cond, %neg_inf, %zero : (tensor<?x1x1x?xi1>, tensor<f32>, tensor<f32>) -> tensor<?x1x1x?xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[I1]>:$condition, ONNX_Tensor:$x,
+                       ONNX_Tensor:$y);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $condition `,` $x `,` $y attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_SqrtOp : ONNX_UnaryOp<"Sqrt", ONNX_FloatTensor> {
+  let summary = "elementwise square root";
+}
+def ONNX_ErfOp : ONNX_UnaryOp<"Erf", ONNX_FloatTensor> {
+  let summary = "elementwise error function";
+}
+def ONNX_TanhOp : ONNX_UnaryOp<"Tanh", ONNX_FloatTensor> {
+  let summary = "elementwise hyperbolic tangent";
+}
+def ONNX_SigmoidOp : ONNX_UnaryOp<"Sigmoid", ONNX_FloatTensor> {
+  let summary = "elementwise logistic function";
+}
+def ONNX_ExpOp : ONNX_UnaryOp<"Exp", ONNX_FloatTensor> {
+  let summary = "elementwise exponential";
+}
+def ONNX_LogOp : ONNX_UnaryOp<"Log", ONNX_FloatTensor> {
+  let summary = "elementwise natural logarithm";
+}
+def ONNX_ReciprocalOp : ONNX_UnaryOp<"Reciprocal", ONNX_FloatTensor> {
+  let summary = "elementwise 1/x";
+}
+def ONNX_ReluOp : ONNX_UnaryOp<"Relu"> {
+  let summary = "elementwise max(x, 0)";
+}
+def ONNX_NegOp : ONNX_UnaryOp<"Neg"> {
+  let summary = "elementwise negation";
+  let hasFolder = 1;
+}
+def ONNX_AbsOp : ONNX_UnaryOp<"Abs"> {
+  let summary = "elementwise absolute value";
+}
+def ONNX_NotOp : ONNX_UnaryOp<"Not", RankedTensorOf<[I1]>> {
+  let summary = "elementwise logical negation";
+  let hasFolder = 1;
+}
+def ONNX_IdentityOp : ONNX_UnaryOp<"Identity"> {
+  let summary = "returns its input";
+  let hasFolder = 1;
+}
+
+def ONNX_CastOp : ONNX_Op<"Cast"> {
+  let summary = "elementwise conversion to another element type";
+  let description = [{
+    Float to integer conversion truncates toward zero; conversion to i1 is
+    `x != 0`, as in ONNX.
+    ```mlir
+    %0 = onnx.Cast %mask {to = f32} : (tensor<?x?xi64>) -> tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins ONNX_Tensor:$input, TypeAttr:$to);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Linear algebra and normalisation
+//===----------------------------------------------------------------------===//
+
+def ONNX_MatMulOp : ONNX_Op<"MatMul"> {
+  let summary = "numpy-style matrix product";
+  let description = [{
+    Batch dimensions broadcast; 1-D operands are promoted as in numpy.
+    ```mlir
+    %0 = onnx.MatMul %x, %w : (tensor<?x?x768xf32>, tensor<768x3072xf32>) -> tensor<?x?x3072xf32>
+    ```
+  }];
+  let arguments = (ins ONNX_Tensor:$lhs, ONNX_Tensor:$rhs);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def ONNX_GemmOp : ONNX_Op<"Gemm"> {
+  let summary = "alpha * op(A) * op(B) + beta * C on 2-D operands";
+  let arguments = (ins ONNX_Tensor:$a, ONNX_Tensor:$b,
+                       Optional<ONNX_Tensor>:$c,
+                       DefaultValuedAttr<F32Attr, "1.0">:$alpha,
+                       DefaultValuedAttr<F32Attr, "1.0">:$beta,
+                       DefaultValuedAttr<I64Attr, "0">:$transA,
+                       DefaultValuedAttr<I64Attr, "0">:$transB);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $a `,` $b (`,` $c^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def ONNX_ConvOp : ONNX_Op<"Conv"> {
+  let summary = "N-D convolution (NCHW), as used by ViT patch embeddings";
+  let arguments = (ins ONNX_FloatTensor:$x, ONNX_FloatTensor:$w,
+                       Optional<ONNX_FloatTensor>:$b,
+                       DenseI64ArrayAttr:$kernel_shape,
+                       DenseI64ArrayAttr:$strides,
+                       DenseI64ArrayAttr:$pads,
+                       DenseI64ArrayAttr:$dilations,
+                       DefaultValuedAttr<I64Attr, "1">:$group);
+  let results = (outs ONNX_FloatTensor:$result);
+  let assemblyFormat = [{
+    $x `,` $w (`,` $b^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def ONNX_SoftmaxOp : ONNX_Op<"Softmax"> {
+  let summary = "softmax along one axis (opset-13 semantics)";
+  let description = [{
+    `axis` is normalised to [0, rank). Opset < 13 graphs whose softmax spans
+    more than the last axis are rejected by the importer.
+  }];
+  let arguments = (ins ONNX_FloatTensor:$input, I64Attr:$axis);
+  let results = (outs ONNX_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def ONNX_LayerNormalizationOp : ONNX_Op<"LayerNormalization"> {
+  let summary = "layer normalisation over the trailing axes from `axis`";
+  let arguments = (ins ONNX_FloatTensor:$x, ONNX_FloatTensor:$scale,
+                       Optional<ONNX_FloatTensor>:$bias,
+                       I64Attr:$axis, F32Attr:$epsilon);
+  let results = (outs ONNX_FloatTensor:$result);
+  let assemblyFormat = [{
+    $x `,` $scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+class ONNX_ReduceOp<string mnemonic> : ONNX_Op<mnemonic> {
+  let arguments = (ins ONNX_Tensor:$input, DenseI64ArrayAttr:$axes,
+                       DefaultValuedAttr<I64Attr, "1">:$keepdims);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let extraClassDefinition = [{
+    bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange l,
+                                            ::mlir::TypeRange r) {
+      return ::bertc::onnx::areRefinementCompatible(l, r);
+    }
+    ::mlir::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *ctx, std::optional<::mlir::Location> loc,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &types) {
+      return ::bertc::onnx::inferReduceOpType(ctx, loc,
+          adaptor.getInput().getType(), adaptor.getAxes(),
+          adaptor.getKeepdims(), types);
+    }
+    ::mlir::LogicalResult $cppClass::verify() {
+      return ::bertc::onnx::verifyReduceOp(*this, getAxes());
+    }
+  }];
+  let description = [{
+    `axes` are normalised to [0, rank) and sorted; an empty list reduces all
+    axes (the importer turns `noop_with_empty_axes` into an Identity).
+  }];
+}
+def ONNX_ReduceMeanOp : ONNX_ReduceOp<"ReduceMean"> {
+  let summary = "mean over the given axes";
+}
+def ONNX_ReduceSumOp : ONNX_ReduceOp<"ReduceSum"> {
+  let summary = "sum over the given axes";
+}
+def ONNX_ReduceMaxOp : ONNX_ReduceOp<"ReduceMax"> {
+  let summary = "maximum over the given axes";
+}
+
+//===----------------------------------------------------------------------===//
+// Data movement and shapes
+//===----------------------------------------------------------------------===//
+
+def ONNX_ConstantOp : ONNX_Op<"Constant", [ConstantLike]> {
+  let summary = "a constant tensor (ONNX Constant nodes and initializers)";
+  let description = [{
+    Large initializers are `dense_resource` blobs, so the weights are held
+    once in memory and written once into the object file.
+    ```mlir
+    %w = onnx.Constant dense_resource<w0> : tensor<768x768xf32>
+    %s = onnx.Constant dense<[0, 0, 12, 64]> : tensor<4xi64>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_ConstantOfShapeOp : ONNX_Op<"ConstantOfShape"> {
+  let summary = "a tensor of the given (run-time) shape filled with one value";
+  let arguments = (ins RankedTensorOf<[I64]>:$shape, ElementsAttr:$value);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = "$shape attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def ONNX_ShapeOp : ONNX_Op<"Shape"> {
+  let summary = "the shape of a tensor as a 1-D i64 tensor";
+  let description = [{
+    `start` and `end` (opset 15) select a range of dimensions, normalised to
+    [0, rank].
+  }];
+  let arguments = (ins ONNX_Tensor:$input, I64Attr:$start, I64Attr:$end);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_ReshapeOp : ONNX_Op<"Reshape"> {
+  let summary = "reshape to a (possibly run-time) shape";
+  let description = [{
+    A 0 in `shape` copies the input dimension (unless `allowzero`), a -1 is
+    inferred. Exporters compute `shape` from Shape/Gather/Concat subgraphs;
+    shape inference reads constant parts of it so the result type stays as
+    static as it can be.
+  }];
+  let arguments = (ins ONNX_Tensor:$input, RankedTensorOf<[I64]>:$shape,
+                       DefaultValuedAttr<I64Attr, "0">:$allowzero);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $shape attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_ExpandOp : ONNX_Op<"Expand"> {
+  let summary = "broadcast a tensor to a (possibly run-time) shape";
+  let arguments = (ins ONNX_Tensor:$input, RankedTensorOf<[I64]>:$shape);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $shape attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+}
+
+def ONNX_TransposeOp : ONNX_Op<"Transpose"> {
+  let summary = "permute dimensions";
+  let arguments = (ins ONNX_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_UnsqueezeOp : ONNX_Op<"Unsqueeze"> {
+  let summary = "insert size-1 dimensions at `axes` (of the result)";
+  let arguments = (ins ONNX_Tensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_SqueezeOp : ONNX_Op<"Squeeze"> {
+  let summary = "remove size-1 dimensions at `axes`";
+  let arguments = (ins ONNX_Tensor:$input, DenseI64ArrayAttr:$axes);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_FlattenOp : ONNX_Op<"Flatten"> {
+  let summary = "collapse to 2-D at `axis`";
+  let arguments = (ins ONNX_Tensor:$input, I64Attr:$axis);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def ONNX_ConcatOp : ONNX_Op<"Concat"> {
+  let summary = "concatenate along `axis`";
+  let arguments = (ins Variadic<ONNX_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_SliceOp : ONNX_Op<"Slice"> {
+  let summary = "strided slice with (possibly run-time) starts and ends";
+  let description = [{
+    All five ONNX inputs are present (the importer materialises the default
+    `axes` and `steps`). Out-of-range starts and ends are clamped as in ONNX.
+  }];
+  let arguments = (ins ONNX_Tensor:$data, RankedTensorOf<[I32, I64]>:$starts,
+                       RankedTensorOf<[I32, I64]>:$ends,
+                       RankedTensorOf<[I32, I64]>:$axes,
+                       RankedTensorOf<[I32, I64]>:$steps);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $data `,` $starts `,` $ends `,` $axes `,` $steps attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+}
+
+// Split's result count is not implied by its operands, so it does not infer
+// result types: the verifier checks the given ones.
+def ONNX_SplitOp : Op<ONNX_Dialect, "Split", [Pure]> {
+  let summary = "split along `axis` into pieces of the given sizes";
+  let description = [{
+    `split` gives each piece's size; absent means equal pieces (the last one
+    smaller if the size does not divide, as in opset 18).
+  }];
+  let arguments = (ins ONNX_Tensor:$input, I64Attr:$axis,
+                       OptionalAttr<DenseI64ArrayAttr>:$split);
+  let results = (outs Variadic<ONNX_Tensor>:$outputs);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def ONNX_GatherOp : ONNX_Op<"Gather"> {
+  let summary = "gather slices of `data` along `axis` at `indices`";
+  let description = [{
+    Negative indices count from the end. Embedding lookups are Gathers on
+    axis 0 of the embedding table.
+  }];
+  let arguments = (ins ONNX_Tensor:$data, RankedTensorOf<[I32, I64]>:$indices,
+                       I64Attr:$axis);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $data `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_RangeOp : ONNX_Op<"Range"> {
+  let summary = "1-D sequence start, start+delta, ... below limit";
+  let arguments = (ins ONNX_Tensor:$start, ONNX_Tensor:$limit,
+                       ONNX_Tensor:$delta);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $start `,` $limit `,` $delta attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_TriluOp : ONNX_Op<"Trilu"> {
+  let summary = "keep the upper or lower triangle of the last two dims";
+  let arguments = (ins ONNX_Tensor:$input, Optional<RankedTensorOf<[I64]>>:$k,
+                       DefaultValuedAttr<I64Attr, "1">:$upper);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $input (`,` $k^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+#endif // BERTC_DIALECT_ONNX_ONNXOPS_TD

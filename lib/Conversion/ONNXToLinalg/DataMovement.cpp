@@ -1,0 +1,493 @@
+//===- DataMovement.cpp - Reshapes, slices, gathers to tensor/linalg ------===//
+#include "Common.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/Matchers.h"
+
+using namespace mlir;
+using namespace bertc;
+using namespace bertc::lowering;
+
+namespace {
+
+Value cIdx(OpBuilder &b, Location loc, int64_t v) {
+  return b.create<arith::ConstantIndexOp>(loc, v);
+}
+
+/// Result dims of a reshape-like op whose result keeps static dims from its
+/// type and takes dynamic ones from `dynamicDims` (in order).
+struct ReshapePattern : OpConversionPattern<onnx::ReshapeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::ReshapeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value in = adaptor.getInput();
+    auto rt = op.getType();
+    auto inDims = getDims(rewriter, loc, in);
+    int64_t rank = rt.getRank();
+    auto known = onnx::getKnownIntValues(op.getShape());
+    bool allowZero = op.getAllowzero();
+    // Per entry: the requested value (index), or -1 to infer.
+    SmallVector<Value> req(rank);
+    int64_t inferAt = -1;
+    bool inferDynamic = false;
+    for (int64_t i = 0; i < rank; ++i) {
+      int64_t kv = known ? (*known)[i] : onnx::kUnknownValue;
+      if (!rt.isDynamicDim(i)) {
+        req[i] = cIdx(rewriter, loc, rt.getDimSize(i));
+        continue;
+      }
+      if (kv == -1) {
+        inferAt = i;
+        continue;
+      }
+      if (kv == 0 && !allowZero && i < (int64_t)inDims.size()) {
+        req[i] = toValue(rewriter, loc, inDims[i]);
+        continue;
+      }
+      if (kv != onnx::kUnknownValue) {
+        req[i] = cIdx(rewriter, loc, kv);
+        continue;
+      }
+      // Only known at run time: handle 0 and -1 there too.
+      Value v = extractIndex(rewriter, loc, adaptor.getShape(), i);
+      if (!allowZero && i < (int64_t)inDims.size()) {
+        Value isZero = rewriter.create<arith::CmpIOp>(
+            loc, arith::CmpIPredicate::eq, v, cIdx(rewriter, loc, 0));
+        v = rewriter.create<arith::SelectOp>(loc, isZero,
+                                             toValue(rewriter, loc, inDims[i]), v);
+      }
+      req[i] = v;
+      inferDynamic = true;
+    }
+    Value total = lowering::product(rewriter, loc, inDims);
+    auto inferFrom = [&](int64_t skip) {
+      Value p = cIdx(rewriter, loc, 1);
+      for (int64_t i = 0; i < rank; ++i) {
+        if (i == skip)
+          continue;
+        Value v = req[i];
+        // A run-time -1 counts as 1 in the product of the others.
+        Value isNeg = rewriter.create<arith::CmpIOp>(
+            loc, arith::CmpIPredicate::slt, v, cIdx(rewriter, loc, 0));
+        v = rewriter.create<arith::SelectOp>(loc, isNeg, cIdx(rewriter, loc, 1), v);
+        p = rewriter.create<arith::MulIOp>(loc, p, v);
+      }
+      return rewriter.create<arith::DivSIOp>(loc, total, p).getResult();
+    };
+    if (inferAt >= 0)
+      req[inferAt] = inferFrom(inferAt);
+    SmallVector<OpFoldResult> dims;
+    for (int64_t i = 0; i < rank; ++i) {
+      Value v = req[i];
+      if (inferDynamic && rt.isDynamicDim(i) && i != inferAt) {
+        Value isNeg = rewriter.create<arith::CmpIOp>(
+            loc, arith::CmpIPredicate::slt, v, cIdx(rewriter, loc, 0));
+        v = rewriter.create<arith::SelectOp>(loc, isNeg, inferFrom(i), v);
+      }
+      dims.push_back(v);
+    }
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, in, rt, dims));
+    return success();
+  }
+};
+
+/// Squeeze, Unsqueeze and Flatten: reshapes whose sizes follow from the
+/// input's sizes.
+template <typename OpTy>
+struct ShapeOnlyReshape : OpConversionPattern<OpTy> {
+  using OpConversionPattern<OpTy>::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(OpTy op, typename OpTy::Adaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value in = adaptor.getInput();
+    auto inDims = getDims(rewriter, loc, in);
+    auto rt = cast<RankedTensorType>(op.getType());
+    SmallVector<OpFoldResult> dims;
+    if constexpr (std::is_same_v<OpTy, onnx::UnsqueezeOp>) {
+      auto axes = op.getAxes();
+      int64_t src = 0;
+      for (int64_t i = 0; i < rt.getRank(); ++i)
+        dims.push_back(llvm::is_contained(axes, i) ? rewriter.getIndexAttr(1)
+                                                   : inDims[src++]);
+    } else if constexpr (std::is_same_v<OpTy, onnx::SqueezeOp>) {
+      auto axes = op.getAxes();
+      auto inType = cast<RankedTensorType>(in.getType());
+      for (int64_t i = 0; i < inType.getRank(); ++i) {
+        bool drop = axes.empty() ? inType.getDimSize(i) == 1
+                                 : llvm::is_contained(axes, i);
+        if (!drop)
+          dims.push_back(inDims[i]);
+      }
+    } else {
+      int64_t axis = op.getAxis();
+      dims.push_back(lowering::product(
+          rewriter, loc, ArrayRef<OpFoldResult>(inDims).take_front(axis)));
+      dims.push_back(lowering::product(
+          rewriter, loc, ArrayRef<OpFoldResult>(inDims).drop_front(axis)));
+    }
+    rewriter.replaceOp(op, reshapeTo(rewriter, loc, in, rt, dims));
+    return success();
+  }
+};
+
+struct TransposePattern : OpConversionPattern<onnx::TransposeOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::TransposeOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value in = adaptor.getInput();
+    auto inDims = getDims(rewriter, loc, in);
+    SmallVector<OpFoldResult> dims;
+    for (int64_t p : op.getPerm())
+      dims.push_back(inDims[p]);
+    Value init = rewriter.create<tensor::EmptyOp>(
+        loc, dims, op.getType().getElementType());
+    Value r = rewriter.create<linalg::TransposeOp>(loc, in, init, op.getPerm())
+                  ->getResult(0);
+    if (r.getType() != op.getType())
+      r = rewriter.create<tensor::CastOp>(loc, op.getType(), r);
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct ConcatPattern : OpConversionPattern<onnx::ConcatOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::ConcatOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    int64_t axis = op.getAxis();
+    auto rt = op.getType();
+    auto inputs = adaptor.getInputs();
+    SmallVector<OpFoldResult> dims = getDims(rewriter, loc, inputs[0]);
+    Value total = cIdx(rewriter, loc, 0);
+    for (Value v : inputs)
+      total = rewriter.createOrFold<arith::AddIOp>(
+          loc, total, toValue(rewriter, loc, getDims(rewriter, loc, v)[axis]));
+    dims[axis] = total;
+    // Static result dims beat operand-derived ones.
+    for (int64_t d = 0; d < rt.getRank(); ++d)
+      if (!rt.isDynamicDim(d))
+        dims[d] = rewriter.getIndexAttr(rt.getDimSize(d));
+    Value result =
+        rewriter.create<tensor::EmptyOp>(loc, dims, rt.getElementType());
+    Value offset = cIdx(rewriter, loc, 0);
+    for (Value v : inputs) {
+      auto vDims = getDims(rewriter, loc, v);
+      SmallVector<OpFoldResult> offsets(rt.getRank(), rewriter.getIndexAttr(0));
+      offsets[axis] = offset;
+      SmallVector<OpFoldResult> strides(rt.getRank(), rewriter.getIndexAttr(1));
+      result = rewriter.create<tensor::InsertSliceOp>(loc, v, result, offsets,
+                                                      vDims, strides);
+      offset = rewriter.createOrFold<arith::AddIOp>(
+          loc, offset, toValue(rewriter, loc, vDims[axis]));
+    }
+    if (result.getType() != rt)
+      result = rewriter.create<tensor::CastOp>(loc, rt, result);
+    rewriter.replaceOp(op, result);
+    return success();
+  }
+};
+
+/// Clamps v to [lo, hi].
+Value clampIdx(OpBuilder &b, Location loc, Value v, Value lo, Value hi) {
+  return b.create<arith::MinSIOp>(loc, b.create<arith::MaxSIOp>(loc, v, lo), hi);
+}
+
+struct SlicePattern : OpConversionPattern<onnx::SliceOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::SliceOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData();
+    auto t = cast<RankedTensorType>(data.getType());
+    auto axes = onnx::getConstantIntValues(op.getAxes());
+    auto steps = onnx::getConstantIntValues(op.getSteps());
+    if (!axes || !steps)
+      return rewriter.notifyMatchFailure(op, "axes and steps must be constant");
+    auto knownStarts = onnx::getKnownIntValues(op.getStarts());
+    auto knownEnds = onnx::getKnownIntValues(op.getEnds());
+    auto dims = getDims(rewriter, loc, data);
+    SmallVector<OpFoldResult> offsets(t.getRank(), rewriter.getIndexAttr(0));
+    SmallVector<OpFoldResult> sizes(dims);
+    SmallVector<OpFoldResult> strides(t.getRank(), rewriter.getIndexAttr(1));
+    for (auto [i, a] : llvm::enumerate(*axes)) {
+      int64_t axis = a < 0 ? a + t.getRank() : a;
+      int64_t step = (*steps)[i];
+      if (step <= 0)
+        return op.emitOpError("slices with a step <= 0 are not supported yet");
+      Value dim = toValue(rewriter, loc, dims[axis]);
+      auto read = [&](Value tensor, const std::optional<SmallVector<int64_t>> &k) {
+        if (k && (*k)[i] != onnx::kUnknownValue) {
+          // INT64_MAX-style "to the end" values: clamp before index math.
+          int64_t v = std::clamp<int64_t>((*k)[i], -(int64_t(1) << 62),
+                                          int64_t(1) << 62);
+          return cIdx(rewriter, loc, v);
+        }
+        return extractIndex(rewriter, loc, tensor, i);
+      };
+      auto normalize = [&](Value v) {
+        Value zero = cIdx(rewriter, loc, 0);
+        Value isNeg = rewriter.create<arith::CmpIOp>(
+            loc, arith::CmpIPredicate::slt, v, zero);
+        Value plus = rewriter.create<arith::AddIOp>(loc, v, dim);
+        v = rewriter.create<arith::SelectOp>(loc, isNeg, plus, v);
+        return clampIdx(rewriter, loc, v, zero, dim);
+      };
+      Value start = normalize(read(adaptor.getStarts(), knownStarts));
+      Value end = normalize(read(adaptor.getEnds(), knownEnds));
+      // size = max(0, ceil((end - start) / step))
+      Value diff = rewriter.create<arith::SubIOp>(loc, end, start);
+      diff = rewriter.create<arith::MaxSIOp>(loc, diff, cIdx(rewriter, loc, 0));
+      Value size = rewriter.create<arith::CeilDivSIOp>(loc, diff,
+                                                       cIdx(rewriter, loc, step));
+      offsets[axis] = start;
+      sizes[axis] = size;
+      strides[axis] = rewriter.getIndexAttr(step);
+    }
+    // Static result dims are known to be right: use them for a static type.
+    auto rt = op.getType();
+    for (int64_t d = 0; d < rt.getRank(); ++d)
+      if (!rt.isDynamicDim(d))
+        sizes[d] = rewriter.getIndexAttr(rt.getDimSize(d));
+    Value r = rewriter.create<tensor::ExtractSliceOp>(loc, data, offsets, sizes,
+                                                      strides);
+    if (r.getType() != rt)
+      r = rewriter.create<tensor::CastOp>(loc, rt, r);
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+struct SplitPattern : OpConversionPattern<onnx::SplitOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::SplitOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value in = adaptor.getInput();
+    int64_t axis = op.getAxis();
+    auto dims = getDims(rewriter, loc, in);
+    int64_t n = op.getNumResults();
+    Value axisSize = toValue(rewriter, loc, dims[axis]);
+    // Equal pieces: ceil(size / n), the last one takes the rest.
+    Value piece = rewriter.create<arith::CeilDivSIOp>(loc, axisSize,
+                                                      cIdx(rewriter, loc, n));
+    SmallVector<Value> results;
+    Value offset = cIdx(rewriter, loc, 0);
+    for (int64_t i = 0; i < n; ++i) {
+      Value size;
+      if (auto split = op.getSplit())
+        size = cIdx(rewriter, loc, (*split)[i]);
+      else if (i == n - 1)
+        size = rewriter.create<arith::SubIOp>(loc, axisSize, offset);
+      else
+        size = piece;
+      auto rt = cast<RankedTensorType>(op.getResult(i).getType());
+      SmallVector<OpFoldResult> offsets(rt.getRank(), rewriter.getIndexAttr(0));
+      SmallVector<OpFoldResult> sizes(dims);
+      SmallVector<OpFoldResult> strides(rt.getRank(), rewriter.getIndexAttr(1));
+      offsets[axis] = offset;
+      sizes[axis] = size;
+      for (int64_t d = 0; d < rt.getRank(); ++d)
+        if (!rt.isDynamicDim(d))
+          sizes[d] = rewriter.getIndexAttr(rt.getDimSize(d));
+      Value r = rewriter.create<tensor::ExtractSliceOp>(loc, in, offsets, sizes,
+                                                        strides);
+      if (r.getType() != rt)
+        r = rewriter.create<tensor::CastOp>(loc, rt, r);
+      results.push_back(r);
+      offset = rewriter.create<arith::AddIOp>(loc, offset, size);
+    }
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+};
+
+/// Gather: out[pre..., idx..., post...] = data[pre..., indices[idx...],
+/// post...]. Indices are normalised (negative from the end) and clamped to
+/// the valid range so that a bad id can never read out of bounds.
+struct GatherPattern : OpConversionPattern<onnx::GatherOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::GatherOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    auto dt = cast<RankedTensorType>(data.getType());
+    auto it = cast<RankedTensorType>(indices.getType());
+    int64_t axis = op.getAxis();
+    auto rt = op.getType();
+    auto dDims = getDims(rewriter, loc, data);
+    auto iDims = getDims(rewriter, loc, indices);
+    SmallVector<OpFoldResult> outDims(dDims.begin(), dDims.begin() + axis);
+    llvm::append_range(outDims, iDims);
+    outDims.append(dDims.begin() + axis + 1, dDims.end());
+    int64_t rank = rt.getRank(), ir = it.getRank();
+    MLIRContext *ctx = rewriter.getContext();
+    SmallVector<AffineExpr> idxExprs;
+    for (int64_t d = 0; d < ir; ++d)
+      idxExprs.push_back(getAffineDimExpr(axis + d, ctx));
+    SmallVector<AffineMap> maps{AffineMap::get(rank, 0, idxExprs, ctx),
+                                rewriter.getMultiDimIdentityMap(rank)};
+    Value init = rewriter.create<tensor::EmptyOp>(loc, outDims,
+                                                  rt.getElementType());
+    Value axisSize = toValue(rewriter, loc, dDims[axis]);
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{init.getType()}, ValueRange{indices}, ValueRange{init},
+        maps, iters, [&](OpBuilder &b, Location l, ValueRange args) {
+          Value id = castScalar(b, l, args[0], b.getIndexType());
+          Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+          Value isNeg =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, id, zero);
+          id = b.create<arith::SelectOp>(
+              l, isNeg, b.create<arith::AddIOp>(l, id, axisSize), id);
+          Value last = b.create<arith::SubIOp>(
+              l, axisSize, b.create<arith::ConstantIndexOp>(l, 1));
+          id = clampIdx(b, l, id, zero, last);
+          SmallVector<Value> coords;
+          for (int64_t d = 0; d < axis; ++d)
+            coords.push_back(b.create<linalg::IndexOp>(l, d));
+          coords.push_back(id);
+          for (int64_t d = axis + 1; d < dt.getRank(); ++d)
+            coords.push_back(b.create<linalg::IndexOp>(l, d - 1 + ir));
+          Value v = b.create<tensor::ExtractOp>(l, data, coords);
+          b.create<linalg::YieldOp>(l, v);
+        });
+    Value r = generic.getResult(0);
+    if (r.getType() != rt)
+      r = rewriter.create<tensor::CastOp>(loc, rt, r);
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+/// Expand: broadcast to max(input dim, requested dim) per dim, deciding at
+/// run time for dims whose input size is not known statically.
+struct ExpandPattern : OpConversionPattern<onnx::ExpandOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::ExpandOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value in = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(in.getType());
+    auto rt = op.getType();
+    int64_t rank = rt.getRank(), inRank = inType.getRank();
+    auto inDims = getDims(rewriter, loc, in);
+    auto known = onnx::getKnownIntValues(op.getShape());
+    int64_t shapeLen = cast<RankedTensorType>(op.getShape().getType()).getDimSize(0);
+    SmallVector<OpFoldResult> outDims;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!rt.isDynamicDim(d)) {
+        outDims.push_back(rewriter.getIndexAttr(rt.getDimSize(d)));
+        continue;
+      }
+      int64_t sd = d - (rank - shapeLen), id = d - (rank - inRank);
+      Value req;
+      if (sd >= 0) {
+        int64_t kv = known ? (*known)[sd] : onnx::kUnknownValue;
+        req = kv != onnx::kUnknownValue
+                  ? cIdx(rewriter, loc, kv)
+                  : extractIndex(rewriter, loc, adaptor.getShape(), sd);
+      } else {
+        req = cIdx(rewriter, loc, 1);
+      }
+      if (id < 0) {
+        outDims.push_back(req);
+        continue;
+      }
+      Value inD = toValue(rewriter, loc, inDims[id]);
+      Value inIsOne = rewriter.create<arith::CmpIOp>(
+          loc, arith::CmpIPredicate::eq, inD, cIdx(rewriter, loc, 1));
+      outDims.push_back(
+          rewriter.create<arith::SelectOp>(loc, inIsOne, req, inD).getResult());
+    }
+    Value init =
+        rewriter.create<tensor::EmptyOp>(loc, outDims, rt.getElementType());
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
+        SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank)}, iters,
+        [&](OpBuilder &b, Location l, ValueRange) {
+          SmallVector<Value> coords;
+          for (int64_t od = 0; od < inRank; ++od) {
+            int64_t d = od + rank - inRank;
+            int64_t s = inType.getDimSize(od);
+            if (s == 1) {
+              coords.push_back(b.create<arith::ConstantIndexOp>(l, 0));
+              continue;
+            }
+            Value idx = b.create<linalg::IndexOp>(l, d);
+            if (ShapedType::isDynamic(s)) {
+              Value inD = toValue(b, l, inDims[od]);
+              Value one = b.create<arith::ConstantIndexOp>(l, 1);
+              Value isOne =
+                  b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, inD, one);
+              idx = b.create<arith::SelectOp>(
+                  l, isOne, b.create<arith::ConstantIndexOp>(l, 0), idx);
+            }
+            coords.push_back(idx);
+          }
+          b.create<linalg::YieldOp>(l,
+                                    b.create<tensor::ExtractOp>(l, in, coords)
+                                        .getResult());
+        });
+    Value r = generic.getResult(0);
+    if (r.getType() != rt)
+      r = rewriter.create<tensor::CastOp>(loc, rt, r);
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+/// Trilu: keep x[..., i, j] where j - i >= k (upper) or j - i <= k (lower).
+struct TriluPattern : OpConversionPattern<onnx::TriluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::TriluOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value in = adaptor.getInput();
+    auto rt = op.getType();
+    int64_t rank = rt.getRank();
+    Value k = adaptor.getK() ? extractIndex(rewriter, loc, adaptor.getK(), 0)
+                             : cIdx(rewriter, loc, 0);
+    bool upper = op.getUpper() != 0;
+    Type elt = rt.getElementType();
+    Value r = buildElementwise(
+        rewriter, loc, rt, getDims(rewriter, loc, in), ValueRange{in},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value i = b.create<linalg::IndexOp>(l, rank - 2);
+          Value j = b.create<linalg::IndexOp>(l, rank - 1);
+          Value diff = b.create<arith::SubIOp>(l, j, i);
+          Value keep = b.create<arith::CmpIOp>(
+              l, upper ? arith::CmpIPredicate::sge : arith::CmpIPredicate::sle,
+              diff, k);
+          return b.create<arith::SelectOp>(l, keep, a[0],
+                                           scalarConstant(b, l, elt, 0.0));
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+} // namespace
+
+void bertc::populateONNXDataMovementToTensorPatterns(RewritePatternSet &patterns) {
+  patterns.add<ReshapePattern, ShapeOnlyReshape<onnx::UnsqueezeOp>,
+               ShapeOnlyReshape<onnx::SqueezeOp>,
+               ShapeOnlyReshape<onnx::FlattenOp>, TransposePattern,
+               ConcatPattern, SlicePattern, SplitPattern, GatherPattern,
+               ExpandPattern, TriluPattern>(patterns.getContext());
+}

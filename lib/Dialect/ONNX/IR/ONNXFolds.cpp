@@ -1,0 +1,429 @@
+//===- ONNXFolds.cpp - Constant folding of onnx ops -----------------------===//
+//
+// Two kinds of folding: (1) small shape tensors whose values are fully known
+// at compile time (see ONNXShapeValues.cpp) become constants, which is what
+// turns exporters' Shape/Gather/Concat subgraphs into plain reshapes; (2)
+// elementwise and data-movement ops on small dense constants are evaluated.
+// Weights (dense_resource blobs) and large tensors are never folded here.
+//
+//===----------------------------------------------------------------------===//
+#include "bertc/Dialect/ONNX/IR/ONNXOps.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace bertc::onnx;
+
+/// Larger constants are left to run time: folding them would bloat the IR.
+static constexpr int64_t kMaxFoldElements = 1 << 16;
+
+static DenseElementsAttr smallDense(Attribute a) {
+  auto d = dyn_cast_or_null<DenseElementsAttr>(a);
+  if (!d || d.getNumElements() > kMaxFoldElements)
+    return nullptr;
+  return d;
+}
+
+static bool isSmallStatic(Type t) {
+  auto r = dyn_cast<RankedTensorType>(t);
+  return r && r.hasStaticShape() && r.getNumElements() <= kMaxFoldElements;
+}
+
+/// Builds an integer or float DenseElementsAttr of `type` from doubles or
+/// int64s (whichever matches the element type).
+static Attribute makeDense(RankedTensorType type, ArrayRef<double> f,
+                           ArrayRef<int64_t> i) {
+  Type elt = type.getElementType();
+  if (auto ft = dyn_cast<FloatType>(elt)) {
+    SmallVector<APFloat> vals;
+    for (double d : f) {
+      APFloat v(d);
+      bool lost;
+      v.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+      vals.push_back(v);
+    }
+    return DenseElementsAttr::get(type, vals);
+  }
+  if (auto it = dyn_cast<IntegerType>(elt)) {
+    SmallVector<APInt> vals;
+    for (int64_t v : i)
+      vals.push_back(APInt(64, (uint64_t)v, /*isSigned=*/true)
+                         .sextOrTrunc(it.getWidth()));
+    return DenseElementsAttr::get(type, vals);
+  }
+  return nullptr;
+}
+
+static void readDense(DenseElementsAttr a, SmallVectorImpl<double> &f,
+                      SmallVectorImpl<int64_t> &i) {
+  Type elt = a.getElementType();
+  if (isa<FloatType>(elt)) {
+    for (APFloat v : a.getValues<APFloat>())
+      f.push_back(v.convertToDouble());
+  } else if (elt.isInteger(1)) {
+    for (APInt v : a.getValues<APInt>())
+      i.push_back((int64_t)v.getZExtValue());
+  } else {
+    for (APInt v : a.getValues<APInt>())
+      i.push_back(v.getSExtValue());
+  }
+}
+
+/// Linear index into an operand of shape `in` for each element of `out`
+/// under numpy broadcasting.
+static SmallVector<int64_t> broadcastIndex(ArrayRef<int64_t> in,
+                                           ArrayRef<int64_t> out) {
+  int64_t n = 1;
+  for (int64_t d : out)
+    n *= d;
+  SmallVector<int64_t> idx(n);
+  size_t lead = out.size() - in.size();
+  for (int64_t lin = 0; lin < n; ++lin) {
+    int64_t rem = lin, src = 0, stride = 1;
+    for (int64_t d = out.size() - 1; d >= 0; --d) {
+      int64_t coord = rem % out[d];
+      rem /= out[d];
+      if ((size_t)d >= lead) {
+        int64_t size = in[d - lead];
+        src += (size == 1 ? 0 : coord) * stride;
+        stride *= size;
+      }
+    }
+    idx[lin] = src;
+  }
+  return idx;
+}
+
+/// Folds a broadcasting binary op on two small constants.
+template <typename FloatFn, typename IntFn>
+static OpFoldResult foldBinary(Operation *op, Attribute lhs, Attribute rhs,
+                               FloatFn ffn, IntFn ifn) {
+  auto a = smallDense(lhs), b = smallDense(rhs);
+  auto resultType = cast<RankedTensorType>(op->getResult(0).getType());
+  if (!a || !b || !isSmallStatic(resultType))
+    return {};
+  SmallVector<double> af, bf;
+  SmallVector<int64_t> ai, bi;
+  readDense(a, af, ai);
+  readDense(b, bf, bi);
+  auto ia = broadcastIndex(a.getType().getShape(), resultType.getShape());
+  auto ib = broadcastIndex(b.getType().getShape(), resultType.getShape());
+  SmallVector<double> rf;
+  SmallVector<int64_t> ri;
+  bool isFloat = !af.empty() || (ai.empty() && isa<FloatType>(a.getElementType()));
+  bool resultFloat = isa<FloatType>(resultType.getElementType());
+  for (size_t k = 0; k < ia.size(); ++k) {
+    if (isFloat) {
+      double v = ffn(af[ia[k]], bf.empty() ? (double)bi[ib[k]] : bf[ib[k]]);
+      if (resultFloat)
+        rf.push_back(v);
+      else
+        ri.push_back((int64_t)v);
+    } else {
+      std::optional<int64_t> v = ifn(ai[ia[k]], bi.empty() ? (int64_t)bf[ib[k]]
+                                                           : bi[ib[k]]);
+      if (!v)
+        return {};
+      ri.push_back(*v);
+    }
+  }
+  return makeDense(resultType, rf, ri);
+}
+
+/// Folds a small integer tensor whose values are all known at compile time.
+static OpFoldResult foldKnownInts(Value result) {
+  auto type = dyn_cast<RankedTensorType>(result.getType());
+  if (!type || type.getRank() > 1 || !type.hasStaticShape() ||
+      !type.getElementType().isIntOrIndex())
+    return {};
+  auto vals = getKnownIntValues(result);
+  if (!vals || llvm::is_contained(*vals, kUnknownValue) ||
+      (int64_t)vals->size() != type.getNumElements())
+    return {};
+  return makeDense(type, {}, *vals);
+}
+
+#define FOLD_BINARY(OP, FEXPR, IEXPR)                                          \
+  OpFoldResult OP::fold(FoldAdaptor adaptor) {                                 \
+    if (auto r = foldKnownInts(getResult()))                                   \
+      return r;                                                                \
+    return foldBinary(                                                         \
+        *this, adaptor.getLhs(), adaptor.getRhs(),                             \
+        [](double x, double y) -> double { return FEXPR; },                    \
+        [](int64_t x, int64_t y) -> std::optional<int64_t> { return IEXPR; }); \
+  }
+
+FOLD_BINARY(AddOp, x + y, x + y)
+FOLD_BINARY(SubOp, x - y, x - y)
+FOLD_BINARY(MulOp, x *y, x *y)
+FOLD_BINARY(DivOp, x / y,
+            y == 0 ? std::optional<int64_t>() : std::optional<int64_t>(x / y))
+FOLD_BINARY(PowOp, std::pow(x, y),
+            y < 0 ? std::optional<int64_t>()
+                  : std::optional<int64_t>((int64_t)std::pow((double)x, (double)y)))
+FOLD_BINARY(MaxOp, std::max(x, y), std::max(x, y))
+FOLD_BINARY(MinOp, std::min(x, y), std::min(x, y))
+FOLD_BINARY(EqualOp, (double)(x == y), (int64_t)(x == y))
+FOLD_BINARY(LessOp, (double)(x < y), (int64_t)(x < y))
+FOLD_BINARY(GreaterOp, (double)(x > y), (int64_t)(x > y))
+FOLD_BINARY(AndOp, (double)(x && y), (int64_t)(x && y))
+FOLD_BINARY(OrOp, (double)(x || y), (int64_t)(x || y))
+#undef FOLD_BINARY
+
+OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
+  if (auto r = foldKnownInts(getResult()))
+    return r;
+  // A splat condition selects one side when that side already has the
+  // result's type.
+  if (auto c = dyn_cast_or_null<DenseElementsAttr>(adaptor.getCondition());
+      c && c.isSplat()) {
+    Value side = c.getSplatValue<bool>() ? getX() : getY();
+    if (side.getType() == getType())
+      return side;
+  }
+  auto c = smallDense(adaptor.getCondition());
+  auto x = smallDense(adaptor.getX()), y = smallDense(adaptor.getY());
+  auto type = getType();
+  if (!c || !x || !y || !isSmallStatic(type))
+    return {};
+  SmallVector<double> cf, xf, yf;
+  SmallVector<int64_t> ci, xi, yi;
+  readDense(c, cf, ci);
+  readDense(x, xf, xi);
+  readDense(y, yf, yi);
+  auto ic = broadcastIndex(c.getType().getShape(), type.getShape());
+  auto ix = broadcastIndex(x.getType().getShape(), type.getShape());
+  auto iy = broadcastIndex(y.getType().getShape(), type.getShape());
+  SmallVector<double> rf;
+  SmallVector<int64_t> ri;
+  for (size_t k = 0; k < ic.size(); ++k) {
+    bool take = ci[ic[k]] != 0;
+    if (!xf.empty())
+      rf.push_back(take ? xf[ix[k]] : yf[iy[k]]);
+    else
+      ri.push_back(take ? xi[ix[k]] : yi[iy[k]]);
+  }
+  return makeDense(type, rf, ri);
+}
+
+OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
+  auto a = smallDense(adaptor.getInput());
+  if (!a)
+    return {};
+  SmallVector<double> f;
+  SmallVector<int64_t> i;
+  readDense(a, f, i);
+  for (double &v : f)
+    v = -v;
+  for (int64_t &v : i)
+    v = -v;
+  return makeDense(cast<RankedTensorType>(a.getType()), f, i);
+}
+
+OpFoldResult NotOp::fold(FoldAdaptor adaptor) {
+  auto a = smallDense(adaptor.getInput());
+  if (!a)
+    return {};
+  SmallVector<double> f;
+  SmallVector<int64_t> i;
+  readDense(a, f, i);
+  for (int64_t &v : i)
+    v = !v;
+  return makeDense(cast<RankedTensorType>(a.getType()), f, i);
+}
+
+OpFoldResult IdentityOp::fold(FoldAdaptor) { return getInput(); }
+
+OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType())
+    return getInput();
+  if (auto r = foldKnownInts(getResult()))
+    return r;
+  auto a = smallDense(adaptor.getInput());
+  if (!a || !isSmallStatic(getType()))
+    return {};
+  SmallVector<double> f;
+  SmallVector<int64_t> i;
+  readDense(a, f, i);
+  Type to = getTo();
+  SmallVector<double> rf;
+  SmallVector<int64_t> ri;
+  if (isa<FloatType>(to)) {
+    if (!f.empty())
+      rf = f;
+    else
+      for (int64_t v : i)
+        rf.push_back((double)v);
+  } else if (to.isInteger(1)) {
+    if (!f.empty())
+      for (double v : f)
+        ri.push_back(v != 0.0);
+    else
+      for (int64_t v : i)
+        ri.push_back(v != 0);
+  } else {
+    if (!f.empty())
+      for (double v : f)
+        ri.push_back((int64_t)std::trunc(v));
+    else
+      ri = i;
+  }
+  return makeDense(getType(), rf, ri);
+}
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+OpFoldResult ConstantOfShapeOp::fold(FoldAdaptor) {
+  auto type = getType();
+  auto value = dyn_cast<DenseElementsAttr>(getValue());
+  if (!type.hasStaticShape() || !value || value.getNumElements() != 1)
+    return {};
+  return DenseElementsAttr::get(type, value.getValues<Attribute>()[0]);
+}
+
+OpFoldResult ShapeOp::fold(FoldAdaptor) { return foldKnownInts(getResult()); }
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (auto r = foldKnownInts(getResult()))
+    return r;
+  if (getInput().getType() == getType() && getType().hasStaticShape())
+    return getInput();
+  if (auto a = smallDense(adaptor.getInput()); a && getType().hasStaticShape())
+    return a.reshape(getType());
+  return {};
+}
+
+OpFoldResult ExpandOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getType() && getType().hasStaticShape())
+    return getInput();
+  if (auto a = dyn_cast_or_null<SplatElementsAttr>(adaptor.getInput());
+      a && getType().hasStaticShape())
+    return SplatElementsAttr::get(getType(), a.getSplatValue<Attribute>());
+  return {};
+}
+
+OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
+  auto perm = getPerm();
+  bool identity = true;
+  for (auto [i, p] : llvm::enumerate(perm))
+    identity &= (int64_t)i == p;
+  if (identity && getInput().getType() == getType())
+    return getInput();
+  auto a = smallDense(adaptor.getInput());
+  if (!a || !getType().hasStaticShape())
+    return {};
+  if (a.isSplat())
+    return a.reshape(getType());
+  auto inShape = a.getType().getShape();
+  auto outShape = getType().getShape();
+  SmallVector<int64_t> inStrides(inShape.size(), 1);
+  for (int64_t d = (int64_t)inShape.size() - 2; d >= 0; --d)
+    inStrides[d] = inStrides[d + 1] * inShape[d + 1];
+  auto values = llvm::to_vector(a.getValues<Attribute>());
+  SmallVector<Attribute> out;
+  int64_t n = getType().getNumElements();
+  for (int64_t lin = 0; lin < n; ++lin) {
+    int64_t rem = lin, src = 0;
+    for (int64_t d = outShape.size() - 1; d >= 0; --d) {
+      src += (rem % outShape[d]) * inStrides[perm[d]];
+      rem /= outShape[d];
+    }
+    out.push_back(values[src]);
+  }
+  return DenseElementsAttr::get(getType(), out);
+}
+
+static OpFoldResult foldReshapeLike(Operation *op, Attribute input) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  if (auto r = foldKnownInts(op->getResult(0)))
+    return r;
+  if (auto a = smallDense(input); a && type.hasStaticShape())
+    return a.reshape(type);
+  if (op->getOperand(0).getType() == type)
+    return op->getOperand(0);
+  return {};
+}
+
+OpFoldResult UnsqueezeOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(*this, adaptor.getInput());
+}
+
+OpFoldResult SqueezeOp::fold(FoldAdaptor adaptor) {
+  return foldReshapeLike(*this, adaptor.getInput());
+}
+
+OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
+  if (getInputs().size() == 1 && getInputs()[0].getType() == getType())
+    return getInputs()[0];
+  if (auto r = foldKnownInts(getResult()))
+    return r;
+  // Concatenation of small constants along the leading axis.
+  if (getAxis() != 0 || !isSmallStatic(getType()))
+    return {};
+  SmallVector<Attribute> out;
+  for (Attribute a : adaptor.getInputs()) {
+    auto d = smallDense(a);
+    if (!d)
+      return {};
+    llvm::append_range(out, d.getValues<Attribute>());
+  }
+  return DenseElementsAttr::get(getType(), out);
+}
+
+OpFoldResult SliceOp::fold(FoldAdaptor) {
+  if (auto r = foldKnownInts(getResult()))
+    return r;
+  if (getData().getType() == getType() && getType().hasStaticShape())
+    return getData();
+  return {};
+}
+
+OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
+  if (auto r = foldKnownInts(getResult()))
+    return r;
+  // Gather of a small constant with constant indices along axis 0.
+  auto data = smallDense(adaptor.getData());
+  auto idx = smallDense(adaptor.getIndices());
+  if (!data || !idx || !isSmallStatic(getType()) || getAxis() != 0)
+    return {};
+  auto shape = data.getType().getShape();
+  int64_t inner = 1;
+  for (int64_t d : shape.drop_front())
+    inner *= d;
+  auto values = llvm::to_vector(data.getValues<Attribute>());
+  SmallVector<Attribute> out;
+  for (APInt i : idx.getValues<APInt>()) {
+    int64_t row = i.getSExtValue();
+    if (row < 0)
+      row += shape[0];
+    if (row < 0 || row >= shape[0])
+      return {};
+    for (int64_t k = 0; k < inner; ++k)
+      out.push_back(values[row * inner + k]);
+  }
+  return DenseElementsAttr::get(getType(), out);
+}
+
+OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
+  auto type = getType();
+  auto s = smallDense(adaptor.getStart()), l = smallDense(adaptor.getLimit()),
+       d = smallDense(adaptor.getDelta());
+  if (!s || !l || !d || !isSmallStatic(type))
+    return {};
+  SmallVector<double> sf, lf, df, rf;
+  SmallVector<int64_t> si, li, di, ri;
+  readDense(s, sf, si);
+  readDense(l, lf, li);
+  readDense(d, df, di);
+  int64_t n = type.getNumElements();
+  for (int64_t k = 0; k < n; ++k) {
+    if (!sf.empty())
+      rf.push_back(sf[0] + k * df[0]);
+    else
+      ri.push_back(si[0] + k * di[0]);
+  }
+  return makeDense(type, rf, ri);
+}

@@ -1,0 +1,47 @@
+/*===- bertc/cpu_kernels.h - Kernels that CPU model.so code calls ---------===*
+ *
+ * libbertc_cpu_kernels.a is linked into every CPU model.so. The compiler emits
+ * calls to the `_mlir_ciface_*` functions below (MLIR's C-interface calling
+ * convention: memref arguments are pointers to strided descriptors).
+ *===----------------------------------------------------------------------===*/
+#ifndef BERTC_CPU_KERNELS_H
+#define BERTC_CPU_KERNELS_H
+
+#include "bertc/model_abi.h"
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct { float *allocated; float *aligned; int64_t offset; int64_t sizes[1]; int64_t strides[1]; } bertc_memref1d_f32;
+typedef struct { float *allocated; float *aligned; int64_t offset; int64_t sizes[2]; int64_t strides[2]; } bertc_memref2d_f32;
+typedef struct { float *allocated; float *aligned; int64_t offset; int64_t sizes[3]; int64_t strides[3]; } bertc_memref3d_f32;
+
+/* C[M,N] (= or +=) A[M,K] . B[K,N]; any strides. accumulate != 0: C += A.B. */
+void _mlir_ciface_bertc_matmul_f32(bertc_memref2d_f32 *A, bertc_memref2d_f32 *B,
+                                   bertc_memref2d_f32 *C, int64_t accumulate);
+/* Batched over dim 0; a batch stride of 0 broadcasts that operand. */
+void _mlir_ciface_bertc_batch_matmul_f32(bertc_memref3d_f32 *A,
+                                         bertc_memref3d_f32 *B,
+                                         bertc_memref3d_f32 *C,
+                                         int64_t accumulate);
+
+/* Execution context of the current thread's model run (model_glue.c). */
+int32_t bertc_cpu_model_run(bertc_abi_exec_ctx *ctx, void *const *inputs,
+                            void *outputs);
+void bertc_cpu_set_exec_ctx(bertc_abi_exec_ctx *ctx);
+bertc_abi_exec_ctx *bertc_cpu_get_exec_ctx(void);
+void bertc_cpu_report_error(int32_t code, const char *message);
+/* Returns and clears this thread's first reported error code (0 if none). */
+int32_t bertc_cpu_take_error(void);
+/* Runs fn over [0, n) through the current ctx (serially without one). */
+void bertc_cpu_parallel_for(int64_t n, int64_t grain, bertc_abi_task_fn fn,
+                            void *arg);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* BERTC_CPU_KERNELS_H */

@@ -1,0 +1,115 @@
+/*===- bertc/model_abi.h - The contract between model.so and the runtime --===*
+ *
+ * A library compiled by `bertc` exports one C symbol, BERTC_MODEL_ENTRY_SYMBOL,
+ * returning a pointer to a static `bertc_abi_model` descriptor. Everything the
+ * runtime needs to validate inputs and run the model is reachable from it.
+ *
+ * Versioning: `abi_version` is checked first by the runtime. Fields are only
+ * ever appended to the structs below; a change of meaning bumps the version.
+ *
+ * Ownership:
+ *   - The descriptor and every string/array reachable from it are static data
+ *     of model.so; they live until the library is unloaded.
+ *   - Input buffers belong to the caller; the model never writes to them and
+ *     never keeps a pointer past the end of `run`.
+ *   - Output buffers are allocated by the model with the C library's `malloc`
+ *     family; `run` hands their ownership to the caller (free the `allocated`
+ *     pointer of each output descriptor with `free`).
+ *===----------------------------------------------------------------------===*/
+#ifndef BERTC_MODEL_ABI_H
+#define BERTC_MODEL_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define BERTC_ABI_VERSION 1u
+#define BERTC_MODEL_ENTRY_SYMBOL "bertc_model_v1"
+
+/* Element types. Values are stable and part of the ABI. */
+typedef enum bertc_dtype {
+  BERTC_DTYPE_INVALID = 0,
+  BERTC_DTYPE_F32 = 1,
+  BERTC_DTYPE_F16 = 2,
+  BERTC_DTYPE_BF16 = 3,
+  BERTC_DTYPE_F64 = 4,
+  BERTC_DTYPE_I8 = 5,
+  BERTC_DTYPE_U8 = 6,
+  BERTC_DTYPE_I16 = 7,
+  BERTC_DTYPE_I32 = 8,
+  BERTC_DTYPE_I64 = 9,
+  BERTC_DTYPE_BOOL = 10 /* one byte per element, 0 or 1 */
+} bertc_dtype;
+
+/* Where a model's code runs and where its input/output buffers live. */
+typedef enum bertc_device {
+  BERTC_DEVICE_CPU = 0,
+  BERTC_DEVICE_CUDA = 1
+} bertc_device;
+
+/* Static description of one input or output. A dimension is either a fixed
+ * size (dims[i] >= 0) or dynamic (dims[i] == -1); dynamic dimensions carry the
+ * symbolic name the ONNX graph gave them (dim_names[i], e.g. "batch"), or NULL.
+ * Inputs that share a symbolic name must agree on its value at run time. */
+typedef struct bertc_abi_tensor_info {
+  const char *name;
+  int32_t dtype; /* bertc_dtype */
+  int32_t rank;
+  const int64_t *dims;
+  const char *const *dim_names;
+} bertc_abi_tensor_info;
+
+/* A strided view, laid out exactly like MLIR's ranked memref descriptor:
+ *   { T *allocated; T *aligned; int64_t offset; int64_t sizes[rank];
+ *     int64_t strides[rank]; }
+ * The rank is implied by the tensor info. Size in bytes: 8 * (3 + 2 * rank). */
+#define BERTC_ABI_DESCRIPTOR_BYTES(rank) (8u * (3u + 2u * (uint32_t)(rank)))
+
+struct bertc_abi_exec_ctx;
+typedef void (*bertc_abi_task_fn)(void *arg, int64_t begin, int64_t end);
+
+/* Services the runtime provides to the model for the duration of one `run`. */
+typedef struct bertc_abi_exec_ctx {
+  uint32_t abi_version;
+  int32_t num_threads; /* >= 1: how many threads parallel_for may use */
+  /* Runs fn(arg, b, e) over disjoint ranges covering [0, n); returns when all
+   * are done. `grain` is the smallest range worth a task. Never NULL. */
+  void (*parallel_for)(struct bertc_abi_exec_ctx *ctx, int64_t n, int64_t grain,
+                       bertc_abi_task_fn fn, void *arg);
+  /* Records a run-time error (first one wins); the model then returns its
+   * code from `run`. Never NULL. */
+  void (*report_error)(struct bertc_abi_exec_ctx *ctx, int32_t code,
+                       const char *message);
+  void *runtime_data; /* opaque to the model */
+  void *device_stream; /* CUDA: the cudaStream_t to enqueue on; CPU: NULL */
+  void *reserved[6];
+} bertc_abi_exec_ctx;
+
+/* The descriptor returned by BERTC_MODEL_ENTRY_SYMBOL. */
+typedef struct bertc_abi_model {
+  uint32_t abi_version; /* BERTC_ABI_VERSION at compile time */
+  uint32_t device;      /* bertc_device */
+  const char *name;     /* graph name from the ONNX file */
+  const char *producer; /* e.g. "bertc 0.1.0 (x86_64, avx512f)" */
+  int32_t num_inputs;
+  int32_t num_outputs;
+  const bertc_abi_tensor_info *inputs;
+  const bertc_abi_tensor_info *outputs;
+  /* Runs the model. `inputs[i]` points to the descriptor of input i, whose
+   * sizes the caller has checked against `inputs` above. `outputs` points to
+   * num_outputs descriptors laid end to end, which the model fills in.
+   * Returns 0 on success, otherwise the code passed to report_error (outputs
+   * are then unspecified and must not be freed). */
+  int32_t (*run)(bertc_abi_exec_ctx *ctx, void *const *inputs, void *outputs);
+} bertc_abi_model;
+
+typedef const bertc_abi_model *(*bertc_abi_entry_fn)(void);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* BERTC_MODEL_ABI_H */

@@ -1,0 +1,32 @@
+// RUN: bertc-opt %s --split-input-file --convert-onnx-to-linalg --canonicalize | FileCheck %s
+
+// Embedding lookup: indices are wrapped (negative) and bounded.
+// CHECK-LABEL: func.func @gather_embedding
+// CHECK: linalg.generic
+// CHECK: arith.index_cast %{{.*}} : i64 to index
+// CHECK: tensor.extract %arg0[
+// CHECK-SAME: tensor<100x32xf32>
+func.func @gather_embedding(%t: tensor<100x32xf32>, %i: tensor<?x?xi64>) -> tensor<?x?x32xf32> {
+  %0 = onnx.Gather %t, %i {axis = 0 : i64} : (tensor<100x32xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  return %0 : tensor<?x?x32xf32>
+}
+
+// -----
+
+// CHECK-LABEL: func.func @transpose_heads
+// CHECK: linalg.transpose ins(%arg0 : tensor<?x?x4x16xf32>) outs(%{{.*}} : tensor<?x4x?x16xf32>) permutation = [0, 2, 1, 3]
+func.func @transpose_heads(%t: tensor<?x?x4x16xf32>) -> tensor<?x4x?x16xf32> {
+  %0 = onnx.Transpose %t {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x16xf32>) -> tensor<?x4x?x16xf32>
+  return %0 : tensor<?x4x?x16xf32>
+}
+
+// -----
+
+// Reshape with a shape computed at run time reads the shape tensor.
+// CHECK-LABEL: func.func @reshape_runtime
+// CHECK: tensor.reshape %arg0
+// CHECK-SAME: -> tensor<?x?x4x16xf32>
+func.func @reshape_runtime(%x: tensor<?x?x64xf32>, %s: tensor<4xi64>) -> tensor<?x?x4x16xf32> {
+  %0 = onnx.Reshape %x, %s {allowzero = 0 : i64} : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
+  return %0 : tensor<?x?x4x16xf32>
+}

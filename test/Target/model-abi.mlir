@@ -1,0 +1,31 @@
+// RUN: bertc %s --emit=llvm -o - | FileCheck %s
+// The model.so ABI (runtime/include/bertc/model_abi.h) as LLVM globals:
+// names, dtypes (f32 = 1, i64 = 9), ranks, dims with -1 for dynamic ones and
+// their symbolic names, and the descriptor whose `run` is the kernel
+// library's bertc_cpu_model_run.
+
+// CHECK-DAG: @[[NAME:.*]] = private unnamed_addr constant [5 x i8] c"tiny\00"
+// CHECK-DAG: @[[IDS:.*]] = private unnamed_addr constant [10 x i8] c"input_ids\00"
+// CHECK-DAG: @[[BATCH:.*]] = private unnamed_addr constant [6 x i8] c"batch\00"
+// CHECK-DAG: @[[SEQ:.*]] = private unnamed_addr constant [9 x i8] c"sequence\00"
+// CHECK-DAG: @[[DIMS:.*]] = private constant [2 x i64] [i64 -1, i64 -1]
+// CHECK-DAG: @[[DIMNAMES:.*]] = private constant [2 x ptr] [ptr @[[BATCH]], ptr @[[SEQ]]]
+// CHECK-DAG: @.bertc.inputs = private constant [1 x { ptr, i32, i32, ptr, ptr }] [{ ptr, i32, i32, ptr, ptr } { ptr @[[IDS]], i32 9, i32 2, ptr @[[DIMS]], ptr @[[DIMNAMES]] }]
+// CHECK-DAG: @.bertc.outputs = private constant [1 x { ptr, i32, i32, ptr, ptr }] [{ ptr, i32, i32, ptr, ptr } { ptr @{{.*}}, i32 1, i32 3,
+// CHECK-DAG: @.bertc.model = private constant { i32, i32, ptr, ptr, i32, i32, ptr, ptr, ptr } { i32 1, i32 0, ptr @[[NAME]], ptr @{{.*}}, i32 1, i32 1, ptr @.bertc.inputs, ptr @.bertc.outputs, ptr @bertc_cpu_model_run }
+
+// The trampoline unpacks the input descriptor pointers for the C wrapper.
+// CHECK-LABEL: define void @bertc_model_invoke(
+// CHECK: call void @_mlir_ciface_main_graph(ptr
+// CHECK-LABEL: define {{.*}}ptr @bertc_model_v1()
+// CHECK-NEXT: entry:
+// CHECK-NEXT: ret ptr @.bertc.model
+
+module attributes {bertc.model_name = "tiny"} {
+  func.func @main_graph(%ids: tensor<?x?xi64> {bertc.name = "input_ids", bertc.dim_names = ["batch", "sequence"]})
+      -> (tensor<?x?x8xf32> {bertc.name = "hidden", bertc.dim_names = ["batch", "sequence", ""]}) {
+    %table = onnx.Constant dense<1.5> : tensor<100x8xf32>
+    %0 = onnx.Gather %table, %ids {axis = 0 : i64} : (tensor<100x8xf32>, tensor<?x?xi64>) -> tensor<?x?x8xf32>
+    return %0 : tensor<?x?x8xf32>
+  }
+}
