@@ -7,7 +7,7 @@ from lit.llvm import llvm_config
 config.name = "bertc"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
 config.suffixes = [".mlir", ".test"]
-config.excludes = ["Inputs", "unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
+config.excludes = ["Inputs", "onnx_from_text.py", "unit", "CMakeLists.txt", "lit.cfg.py", "lit.site.cfg.py"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.bertc_obj_root, "test")
 
@@ -24,6 +24,9 @@ config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%shared_models", config.shared_models_dir))
 config.substitutions.append(("%testmodels", config.test_models_dir))
 config.substitutions.append(("%bertc_src", config.bertc_src_root))
+# ONNX textual syntax -> .onnx (test/Import/onnx_from_text.py).
+config.substitutions.append(("%onnx_from_text", config.python_executable + " " +
+    os.path.join(config.bertc_src_root, "test", "Import", "onnx_from_text.py")))
 
 if os.path.isdir(config.shared_models_dir) and any(
     f.endswith(".onnx") for f in os.listdir(config.shared_models_dir)):

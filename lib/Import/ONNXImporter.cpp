@@ -63,15 +63,18 @@ private:
   InFlightDiagnostic error() { return emitError(fileLoc); }
   InFlightDiagnostic error(const NodeProto &node) {
     return emitError(nodeLoc(node))
-           << "node '" << node.name() << "' (op type '" << node.op_type()
+           << "node '" << displayName(node) << "' (op type '" << node.op_type()
            << "', domain '" << node.domain() << "', opset " << opset << "): ";
   }
+  /// The node's name, or "OpType(first output)" for unnamed nodes.
+  static std::string displayName(const NodeProto &node) {
+    return node.name().empty()
+               ? node.op_type() + "(" +
+                     (node.output_size() ? node.output(0) : "") + ")"
+               : node.name();
+  }
   Location nodeLoc(const NodeProto &node) {
-    std::string name = node.name().empty()
-                           ? node.op_type() + "(" +
-                                 (node.output_size() ? node.output(0) : "") + ")"
-                           : node.name();
-    return NameLoc::get(StringAttr::get(&ctx, name), fileLoc);
+    return NameLoc::get(StringAttr::get(&ctx, displayName(node)), fileLoc);
   }
 
   // --- types and tensors -------------------------------------------------
@@ -634,14 +637,26 @@ LogicalResult Importer::importNode(const NodeProto &node) {
     auto norm = normAxis(node, *axis, rank);
     if (failed(norm))
       return failure();
-    if (opset < 13 && *norm != rank - 1)
-      return error(node) << "Softmax before opset 13 normalizes over all axes "
-                            "from "
-                         << *axis
-                         << " on; only the last axis is supported (re-export "
-                            "with opset >= 13 or axis=-1)";
-    if (failed(emit("onnx.Softmax", {in[0]}, {named("axis", i64(*norm))})))
+    if (opset < 13 && *norm != rank - 1) {
+      // Before opset 13 Softmax normalizes the input coerced to 2-D at
+      // `axis`: Flatten(axis) -> Softmax over the last axis -> Reshape back.
+      auto flat = create(node, "onnx.Flatten", {in[0]}, {named("axis", i64(*norm))});
+      if (failed(flat))
+        return failure();
+      auto sm = create(node, "onnx.Softmax", {(*flat)->getResult(0)},
+                       {named("axis", i64(1))});
+      auto shape = create(node, "onnx.Shape", {in[0]},
+                          {named("start", i64(0)), named("end", i64(rank))});
+      if (failed(sm) || failed(shape))
+        return failure();
+      if (failed(emit("onnx.Reshape",
+                      {(*sm)->getResult(0), (*shape)->getResult(0)},
+                      {named("allowzero", i64(0))})))
+        return failure();
+    } else if (failed(emit("onnx.Softmax", {in[0]},
+                           {named("axis", i64(*norm))}))) {
       return failure();
+    }
   } else if (type == "LayerNormalization") {
     if (failed(needInputs(2, 3)))
       return failure();
