@@ -62,8 +62,8 @@ LogicalResult bertc::buildCPULoweringPipeline(OpPassManager &pm,
                                               const PipelineOptions &options) {
   registerBertcPasses();
   pm.addPass(createPrepareModelEntry());
+  pm.addPass(createConvertONNXToLinalg());
   OpPassManager &fpm = pm.nest<func::FuncOp>();
-  fpm.addPass(createConvertONNXToLinalg());
   fpm.addPass(createCanonicalizerPass());
   fpm.addPass(createCSEPass());
   fpm.addPass(createLinalgElementwiseOpFusionPass());

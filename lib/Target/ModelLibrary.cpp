@@ -12,6 +12,9 @@
 #include "bertc/model_abi.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/ExecutionEngine/OptUtils.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/Target/LLVMIR/Export.h"
@@ -278,6 +281,24 @@ buildLLVMModule(ModuleOp module, const ModelSignature &signature,
       *m, abi.modelTy, true, llvm::GlobalValue::PrivateLinkage, desc,
       ".bertc.model");
 
+  // Node names of the run-time error sites (runtime/src/cpu/errors.c).
+  {
+    SmallVector<llvm::Constant *> sites;
+    if (auto arr = module->getAttrOfType<ArrayAttr>("bertc.error_sites"))
+      for (Attribute a : arr)
+        sites.push_back(abi.string(cast<StringAttr>(a).getValue()));
+    auto *arrTy = llvm::ArrayType::get(abi.ptrTy, sites.size());
+    auto *table = new llvm::GlobalVariable(
+        *m, arrTy, true, llvm::GlobalValue::ExternalLinkage,
+        llvm::ConstantArray::get(arrTy, sites), "bertc_model_error_sites");
+    table->setVisibility(llvm::GlobalValue::HiddenVisibility);
+    auto *count = new llvm::GlobalVariable(
+        *m, abi.i32, true, llvm::GlobalValue::ExternalLinkage,
+        llvm::ConstantInt::get(abi.i32, sites.size()),
+        "bertc_model_num_error_sites");
+    count->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  }
+
   // const bertc_abi_model *bertc_model_v1(void)
   auto *entryTy = llvm::FunctionType::get(abi.ptrTy, {}, false);
   auto *entrySym = llvm::Function::Create(
@@ -325,7 +346,98 @@ LogicalResult emitObjectFile(llvm::Module &module, llvm::TargetMachine &tm,
   return success();
 }
 
-LogicalResult linkSharedLibrary(llvm::StringRef objectPath,
+/// Raw little-endian bytes of a constant global's initializer, if it is a
+/// non-splat dense tensor of byte-sized elements (the layout LLVM would give
+/// the nested array type).
+static std::optional<ArrayRef<char>> rawBytes(Attribute value) {
+  auto elements = dyn_cast_or_null<ElementsAttr>(value);
+  if (!elements)
+    return std::nullopt;
+  Type elt = elements.getElementType();
+  if (!elt.isIntOrFloat() || elt.getIntOrFloatBitWidth() % 8 != 0)
+    return std::nullopt;
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    if (AsmResourceBlob *blob = resource.getRawHandle().getBlob())
+      return blob->getData();
+    return std::nullopt;
+  }
+  if (auto dense = dyn_cast<DenseElementsAttr>(value))
+    if (!dense.isSplat())
+      return dense.getRawData();
+  return std::nullopt;
+}
+
+FailureOr<ExternalWeights> externalizeWeights(ModuleOp module,
+                                              uint64_t minBytes,
+                                              llvm::StringRef blobPath,
+                                              llvm::StringRef asmPath,
+                                              std::string &error) {
+  ExternalWeights result;
+  std::error_code ec;
+  llvm::raw_fd_ostream blob(blobPath, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot open '" + blobPath.str() + "': " + ec.message();
+    return failure();
+  }
+  std::string asmText;
+  llvm::raw_string_ostream as(asmText);
+  as << "# Weights of the model, appended by the assembler from\n# " << blobPath
+     << " (written by bertc).\n\t.section .rodata.bertc_weights,\"a\"\n";
+  std::string quoted;
+  for (char c : blobPath) {
+    if (c == '"' || c == '\\')
+      quoted += '\\';
+    quoted += c;
+  }
+  uint64_t offset = 0;
+  for (auto global : module.getOps<LLVM::GlobalOp>()) {
+    if (!global.getConstant())
+      continue;
+    std::optional<ArrayRef<char>> bytes = rawBytes(global.getValueOrNull());
+    if (!bytes || bytes->size() < minBytes)
+      continue;
+    uint64_t align = std::max<uint64_t>(global.getAlignment().value_or(16), 64);
+    uint64_t padded = llvm::alignTo(offset, align);
+    for (; offset < padded; ++offset)
+      blob << '\0';
+    blob.write(bytes->data(), bytes->size());
+    StringRef name = global.getSymName();
+    as << "\t.balign " << align << "\n\t.globl " << name << "\n\t.hidden "
+       << name << "\n\t.type " << name << ", @object\n\t.size " << name << ", "
+       << bytes->size() << "\n"
+       << name << ":\n\t.incbin \"" << quoted << "\", " << offset << ", "
+       << bytes->size() << "\n";
+    offset += bytes->size();
+    result.bytes += bytes->size();
+    ++result.count;
+    // Keep a declaration: the code addresses it directly (hidden, dso_local).
+    global.removeValueAttr();
+    global.setLinkage(LLVM::Linkage::External);
+    global.setVisibility_(LLVM::Visibility::Hidden);
+    global.setDsoLocal(true);
+  }
+  as << "\t.section .note.GNU-stack,\"\",@progbits\n";
+  blob.close();
+  if (blob.has_error()) {
+    error = "error writing '" + blobPath.str() + "'";
+    return failure();
+  }
+  llvm::raw_fd_ostream asmFile(asmPath, ec, llvm::sys::fs::OF_None);
+  if (ec) {
+    error = "cannot open '" + asmPath.str() + "': " + ec.message();
+    return failure();
+  }
+  asmFile << asmText;
+  asmFile.close();
+  if (asmFile.has_error()) {
+    error = "error writing '" + asmPath.str() + "'";
+    return failure();
+  }
+  result.assemblyPath = asmPath.str();
+  return result;
+}
+
+LogicalResult linkSharedLibrary(ArrayRef<std::string> inputs,
                                 llvm::StringRef outputPath,
                                 llvm::StringRef kernelLibrary,
                                 std::string &error) {
@@ -362,10 +474,12 @@ LogicalResult linkSharedLibrary(llvm::StringRef objectPath,
     os << "{ global: " << BERTC_MODEL_ENTRY_SYMBOL << "; local: *; };\n";
   }
   std::string versionScript = "-Wl,--version-script=" + script.str().str();
-  llvm::SmallVector<llvm::StringRef> args = {
-      driver, "-shared", "-o", outputPath, objectPath, kernelLibrary,
-      versionScript, "-Wl,-z,noexecstack", "-Wl,--gc-sections", "-lm",
-      "-lpthread"};
+  llvm::SmallVector<llvm::StringRef> args = {driver, "-shared", "-o",
+                                             outputPath};
+  for (const std::string &input : inputs)
+    args.push_back(input);
+  args.append({kernelLibrary, versionScript, "-Wl,-z,noexecstack",
+               "-Wl,--gc-sections", "-lm", "-lpthread"});
   std::string message;
   int rc = llvm::sys::ExecuteAndWait(driver, args, std::nullopt, {}, 0, 0,
                                      &message);

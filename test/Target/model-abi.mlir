@@ -1,4 +1,4 @@
-// RUN: bertc %s --emit=llvm -o - | FileCheck %s
+// RUN: bertc %s --emit=llvm -O0 -o - | FileCheck %s
 // The model.so ABI (runtime/include/bertc/model_abi.h) as LLVM globals:
 // names, dtypes (f32 = 1, i64 = 9), ranks, dims with -1 for dynamic ones and
 // their symbolic names, and the descriptor whose `run` is the kernel
@@ -14,6 +14,11 @@
 // CHECK-DAG: @.bertc.outputs = private constant [1 x { ptr, i32, i32, ptr, ptr }] [{ ptr, i32, i32, ptr, ptr } { ptr @{{.*}}, i32 1, i32 3,
 // CHECK-DAG: @.bertc.model = private constant { i32, i32, ptr, ptr, i32, i32, ptr, ptr, ptr } { i32 1, i32 0, ptr @[[NAME]], ptr @{{.*}}, i32 1, i32 1, ptr @.bertc.inputs, ptr @.bertc.outputs, ptr @bertc_cpu_model_run }
 
+// Node names of run-time error sites (the Gather checks its indices).
+// CHECK-DAG: @[[SITE:.*]] = private unnamed_addr constant [11 x i8] c"emb_gather\00"
+// CHECK-DAG: @bertc_model_error_sites = hidden constant [1 x ptr] [ptr @[[SITE]]]
+// CHECK-DAG: @bertc_model_num_error_sites = hidden constant i32 1
+
 // The trampoline unpacks the input descriptor pointers for the C wrapper.
 // CHECK-LABEL: define void @bertc_model_invoke(
 // CHECK: call void @_mlir_ciface_main_graph(ptr
@@ -25,7 +30,7 @@ module attributes {bertc.model_name = "tiny"} {
   func.func @main_graph(%ids: tensor<?x?xi64> {bertc.name = "input_ids", bertc.dim_names = ["batch", "sequence"]})
       -> (tensor<?x?x8xf32> {bertc.name = "hidden", bertc.dim_names = ["batch", "sequence", ""]}) {
     %table = onnx.Constant dense<1.5> : tensor<100x8xf32>
-    %0 = onnx.Gather %table, %ids {axis = 0 : i64} : (tensor<100x8xf32>, tensor<?x?xi64>) -> tensor<?x?x8xf32>
+    %0 = onnx.Gather %table, %ids {axis = 0 : i64} : (tensor<100x8xf32>, tensor<?x?xi64>) -> tensor<?x?x8xf32> loc("emb_gather")
     return %0 : tensor<?x?x8xf32>
   }
 }

@@ -24,6 +24,7 @@
 
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -58,8 +59,10 @@ cl::opt<Emit> emit(
     cl::cat(category));
 cl::opt<std::string> targetName("target", cl::desc("Target device: cpu"),
                                 cl::init("cpu"), cl::cat(category));
-cl::opt<char> optLevel("O", cl::desc("Optimization level: -O0, -O1, -O2, -O3 (default)"),
-                       cl::Prefix, cl::init('3'), cl::cat(category));
+// -O2 is the default: on BERT-base, -O3 (aggressive LLVM codegen) takes 3x
+// longer to compile (72 s vs 22 s) for no measured run-time gain.
+cl::opt<char> optLevel("O", cl::desc("Optimization level: -O0, -O1, -O2 (default), -O3"),
+                       cl::Prefix, cl::init('2'), cl::cat(category));
 cl::opt<std::string> mcpu("mcpu", cl::desc("Target CPU (default: host)"),
                           cl::init("host"), cl::cat(category));
 cl::opt<std::string> mattr("mattr", cl::desc("Target features, e.g. -avx512f,+avx2"),
@@ -268,6 +271,27 @@ int main(int argc, char **argv) {
   auto tm = bertc::createTargetMachine(codegen, error);
   if (failed(tm))
     return fail(error);
+  // model.so: large weights bypass LLVM (see bertc::externalizeWeights) and
+  // are linked from a blob; the pieces live in a private temporary directory.
+  llvm::SmallString<128> tmpDir;
+  std::optional<bertc::ExternalWeights> weights;
+  auto removeTmp = llvm::make_scope_exit([&] {
+    if (!tmpDir.empty())
+      llvm::sys::fs::remove_directories(tmpDir);
+  });
+  if (emit == Emit::SO) {
+    if (auto ec = llvm::sys::fs::createUniqueDirectory("bertc", tmpDir))
+      return fail("cannot create a temporary directory: " + ec.message());
+    TimingScope t = timing.nest("Weight externalization");
+    llvm::SmallString<128> blob(tmpDir), as(tmpDir);
+    llvm::sys::path::append(blob, "weights.bin");
+    llvm::sys::path::append(as, "weights.S");
+    auto w = bertc::externalizeWeights(*module, /*minBytes=*/16384, blob, as,
+                                       error);
+    if (failed(w))
+      return fail(error);
+    weights = *w;
+  }
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule;
   {
@@ -287,13 +311,14 @@ int main(int argc, char **argv) {
       return fail(error);
     return 0;
   }
-  llvm::SmallString<128> object;
-  if (auto ec = llvm::sys::fs::createTemporaryFile("bertc-model", "o", object))
-    return fail("cannot create a temporary file: " + ec.message());
-  llvm::FileRemover removeObject(object);
+  llvm::SmallString<128> object(tmpDir);
+  llvm::sys::path::append(object, "model.o");
   if (failed(bertc::emitObjectFile(*llvmModule, **tm, object, error)))
     return fail(error);
-  if (failed(bertc::linkSharedLibrary(object, output, kernelLibraryPath(argv[0]),
+  std::vector<std::string> inputs = {object.str().str()};
+  if (weights && weights->count)
+    inputs.push_back(weights->assemblyPath);
+  if (failed(bertc::linkSharedLibrary(inputs, output, kernelLibraryPath(argv[0]),
                                       error)))
     return fail(error);
   return 0;

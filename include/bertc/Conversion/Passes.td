@@ -4,7 +4,7 @@
 
 include "mlir/Pass/PassBase.td"
 
-def ConvertONNXToLinalg : Pass<"convert-onnx-to-linalg", "mlir::func::FuncOp"> {
+def ConvertONNXToLinalg : Pass<"convert-onnx-to-linalg", "mlir::ModuleOp"> {
   let summary = "Lower onnx ops to linalg, tensor, arith and math on tensors";
   let description = [{
     Every onnx op becomes upstream ops on tensors: elementwise ops become
@@ -14,8 +14,15 @@ def ConvertONNXToLinalg : Pass<"convert-onnx-to-linalg", "mlir::func::FuncOp"> {
     on. Dynamic dimensions are read with `tensor.dim` at run time. A dynamic
     dimension is assumed not to broadcast against a different size (the
     runtime checks that inputs sharing a symbolic dimension agree).
+
+    Checks that depend on input values (e.g. Gather indices in range) call
+    `bertc_cpu_index_error(value, bound, site)` in the CPU kernel library,
+    which reports a run-time error naming the node; `site` indexes the
+    module's `bertc.error_sites` array of node names. It is a module pass
+    because it declares that function and extends that array.
   }];
   let dependentDialects = [
+    "mlir::func::FuncDialect",
     "mlir::arith::ArithDialect", "mlir::linalg::LinalgDialect",
     "mlir::math::MathDialect", "mlir::tensor::TensorDialect",
     "mlir::scf::SCFDialect", "mlir::bufferization::BufferizationDialect"

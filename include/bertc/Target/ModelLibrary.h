@@ -3,6 +3,7 @@
 #define BERTC_TARGET_MODELLIBRARY_H
 
 #include "mlir/IR/BuiltinOps.h"
+#include "llvm/ADT/ArrayRef.h"
 #include "llvm/ADT/StringRef.h"
 
 #include <memory>
@@ -59,7 +60,25 @@ mlir::LogicalResult emitObjectFile(llvm::Module &module, llvm::TargetMachine &tm
 
 /// Links an object into model.so with the system C compiler driver and the
 /// CPU kernel library.
-mlir::LogicalResult linkSharedLibrary(llvm::StringRef objectPath,
+/// Large constant weights go around LLVM: translating and code-generating
+/// hundreds of MB of constant arrays takes minutes. This moves the
+/// initializer of every constant `llvm.mlir.global` of at least `minBytes`
+/// into the binary file `blobPath` and leaves a hidden external declaration;
+/// `asmPath` receives an assembly file that defines those symbols with
+/// `.incbin` from the blob, to be linked into model.so.
+struct ExternalWeights {
+  std::string assemblyPath;
+  uint64_t bytes = 0;
+  unsigned count = 0;
+};
+mlir::FailureOr<ExternalWeights>
+externalizeWeights(mlir::ModuleOp module, uint64_t minBytes,
+                   llvm::StringRef blobPath, llvm::StringRef asmPath,
+                   std::string &error);
+
+/// Links `inputs` (objects, assembly files) with the CPU kernel library into
+/// the shared library `outputPath`, exporting only the model entry symbol.
+mlir::LogicalResult linkSharedLibrary(llvm::ArrayRef<std::string> inputs,
                                       llvm::StringRef outputPath,
                                       llvm::StringRef kernelLibrary,
                                       std::string &error);

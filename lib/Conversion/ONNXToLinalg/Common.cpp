@@ -1,5 +1,8 @@
 //===- Common.cpp - Helpers shared by the onnx-to-linalg patterns ---------===//
 #include "Common.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Arith/Utils/Utils.h"
@@ -174,3 +177,53 @@ Value extractIndex(OpBuilder &b, Location loc, Value tensor, int64_t i) {
 }
 
 } // namespace bertc::lowering
+
+std::string bertc::lowering::nodeName(Location loc) {
+  std::string name;
+  loc->walk([&](Location l) {
+    if (auto n = dyn_cast<NameLoc>(l)) {
+      name = n.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name.empty() ? "?" : name;
+}
+
+void bertc::lowering::emitIndexCheck(OpBuilder &b, Location loc,
+                                     ModuleOp module, Value ok, Value value,
+                                     Value bound) {
+  MLIRContext *ctx = b.getContext();
+  constexpr llvm::StringLiteral callee = "bertc_cpu_index_error";
+  Type i64 = b.getI64Type(), i32 = b.getI32Type();
+  if (!module.lookupSymbol(callee)) {
+    OpBuilder mb(ctx);
+    mb.setInsertionPointToStart(module.getBody());
+    auto fn = mb.create<func::FuncOp>(
+        module.getLoc(), callee, FunctionType::get(ctx, {i64, i64, i32}, {}));
+    fn.setPrivate();
+  }
+  // Site id: position of the node name in bertc.error_sites.
+  std::string name = nodeName(loc);
+  SmallVector<Attribute> sites;
+  if (auto arr = module->getAttrOfType<ArrayAttr>("bertc.error_sites"))
+    sites.assign(arr.begin(), arr.end());
+  int32_t site = -1;
+  for (auto [i, a] : llvm::enumerate(sites))
+    if (cast<StringAttr>(a).getValue() == name)
+      site = i;
+  if (site < 0) {
+    site = sites.size();
+    sites.push_back(StringAttr::get(ctx, name));
+    module->setAttr("bertc.error_sites", ArrayAttr::get(ctx, sites));
+  }
+  Value bad = b.create<arith::XOrIOp>(
+      loc, ok, b.create<arith::ConstantIntOp>(loc, 1, 1));
+  b.create<scf::IfOp>(loc, bad, [&](OpBuilder &tb, Location l) {
+    Value v = tb.create<arith::IndexCastOp>(l, i64, value);
+    Value n = tb.create<arith::IndexCastOp>(l, i64, bound);
+    Value s = tb.create<arith::ConstantIntOp>(l, site, 32);
+    tb.create<func::CallOp>(l, callee, TypeRange{}, ValueRange{v, n, s});
+    tb.create<scf::YieldOp>(l);
+  });
+}

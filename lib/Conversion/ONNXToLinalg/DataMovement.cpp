@@ -314,8 +314,9 @@ struct SplitPattern : OpConversionPattern<onnx::SplitOp> {
 };
 
 /// Gather: out[pre..., idx..., post...] = data[pre..., indices[idx...],
-/// post...]. Indices are normalised (negative from the end) and clamped to
-/// the valid range so that a bad id can never read out of bounds.
+/// post...]. Indices are normalised (negative from the end); an index out of
+/// range reports a run-time error naming the node (and is clamped, so that
+/// the read stays in bounds until the run returns with that error).
 struct GatherPattern : OpConversionPattern<onnx::GatherOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -342,6 +343,7 @@ struct GatherPattern : OpConversionPattern<onnx::GatherOp> {
     Value init = rewriter.create<tensor::EmptyOp>(loc, outDims,
                                                   rt.getElementType());
     Value axisSize = toValue(rewriter, loc, dDims[axis]);
+    auto module = op->getParentOfType<ModuleOp>();
     SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, TypeRange{init.getType()}, ValueRange{indices}, ValueRange{init},
@@ -352,6 +354,15 @@ struct GatherPattern : OpConversionPattern<onnx::GatherOp> {
               b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, id, zero);
           id = b.create<arith::SelectOp>(
               l, isNeg, b.create<arith::AddIOp>(l, id, axisSize), id);
+          // Out-of-range ids are a run-time error naming the node; the
+          // clamp keeps the read in bounds until the run returns.
+          Value inRange = b.create<arith::AndIOp>(
+              l,
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, id, zero),
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, id,
+                                      axisSize));
+          emitIndexCheck(b, l, module, inRange,
+                         castScalar(b, l, args[0], b.getIndexType()), axisSize);
           Value last = b.create<arith::SubIOp>(
               l, axisSize, b.create<arith::ConstantIndexOp>(l, 1));
           id = clampIdx(b, l, id, zero, last);

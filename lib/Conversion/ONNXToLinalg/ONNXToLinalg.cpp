@@ -34,7 +34,7 @@ struct ConvertONNXToLinalgPass
     target.addLegalDialect<arith::ArithDialect, linalg::LinalgDialect,
                            math::MathDialect, tensor::TensorDialect,
                            scf::SCFDialect, bufferization::BufferizationDialect>();
-    target.addLegalOp<func::FuncOp, func::ReturnOp, func::CallOp>();
+    target.addLegalOp<ModuleOp, func::FuncOp, func::ReturnOp, func::CallOp>();
     if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

@@ -36,6 +36,9 @@ bertc_abi_exec_ctx *bertc_cpu_get_exec_ctx(void);
 void bertc_cpu_report_error(int32_t code, const char *message);
 /* Returns and clears this thread's first reported error code (0 if none). */
 int32_t bertc_cpu_take_error(void);
+/* Reports that an input-dependent index `value` is outside [-bound, bound)
+ * at error site `site` (an index into the model's table of node names). */
+void bertc_cpu_index_error(int64_t value, int64_t bound, int32_t site);
 /* Runs fn over [0, n) through the current ctx (serially without one). */
 void bertc_cpu_parallel_for(int64_t n, int64_t grain, bertc_abi_task_fn fn,
                             void *arg);

@@ -66,6 +66,11 @@ typedef struct bertc_abi_tensor_info {
  *   { T *allocated; T *aligned; int64_t offset; int64_t sizes[rank];
  *     int64_t strides[rank]; }
  * The rank is implied by the tensor info. Size in bytes: 8 * (3 + 2 * rank). */
+/* Codes a model passes to report_error (and returns from `run`). */
+#define BERTC_ABI_ERROR_INVALID_INPUT 1 /* input values out of range */
+#define BERTC_ABI_ERROR_OUT_OF_MEMORY 2
+#define BERTC_ABI_ERROR_INTERNAL 3
+
 #define BERTC_ABI_DESCRIPTOR_BYTES(rank) (8u * (3u + 2u * (uint32_t)(rank)))
 
 struct bertc_abi_exec_ctx;

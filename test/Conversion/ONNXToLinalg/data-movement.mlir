@@ -1,13 +1,23 @@
 // RUN: bertc-opt %s --split-input-file --convert-onnx-to-linalg --canonicalize | FileCheck %s
 
-// Embedding lookup: indices are wrapped (negative) and bounded.
+// Embedding lookup: negative indices wrap; an index out of range calls the
+// run-time error hook with the node's site id (bertc.error_sites), and the
+// read is clamped so that it stays in bounds.
+// CHECK: module attributes {bertc.error_sites = ["word_embeddings"]}
+// CHECK: func.func private @bertc_cpu_index_error(i64, i64, i32)
 // CHECK-LABEL: func.func @gather_embedding
 // CHECK: linalg.generic
-// CHECK: arith.index_cast %{{.*}} : i64 to index
+// CHECK: ^bb0(%[[IN:.*]]: i64, %{{.*}}: f32):
+// CHECK: %[[OK:.*]] = arith.andi
+// CHECK-NEXT: %[[BAD:.*]] = arith.xori %[[OK]], %true
+// CHECK-NEXT: scf.if %[[BAD]] {
+// CHECK-NEXT: func.call @bertc_cpu_index_error(%[[IN]], %c100_i64, %c0_i32) : (i64, i64, i32) -> ()
+// CHECK: arith.maxsi
+// CHECK-NEXT: arith.minsi
 // CHECK: tensor.extract %arg0[
 // CHECK-SAME: tensor<100x32xf32>
 func.func @gather_embedding(%t: tensor<100x32xf32>, %i: tensor<?x?xi64>) -> tensor<?x?x32xf32> {
-  %0 = onnx.Gather %t, %i {axis = 0 : i64} : (tensor<100x32xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32>
+  %0 = onnx.Gather %t, %i {axis = 0 : i64} : (tensor<100x32xf32>, tensor<?x?xi64>) -> tensor<?x?x32xf32> loc("word_embeddings")
   return %0 : tensor<?x?x32xf32>
 }
 
