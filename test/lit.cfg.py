@@ -24,6 +24,7 @@ config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%shared_models", config.shared_models_dir))
 config.substitutions.append(("%testmodels", config.test_models_dir))
 config.substitutions.append(("%bertc_src", config.bertc_src_root))
+config.substitutions.append(("%bertc_build", config.bertc_obj_root))
 # ONNX textual syntax -> .onnx (test/Import/onnx_from_text.py).
 config.substitutions.append(("%onnx_from_text", config.python_executable + " " +
     os.path.join(config.bertc_src_root, "test", "Import", "onnx_from_text.py")))
