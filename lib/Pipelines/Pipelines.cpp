@@ -41,6 +41,17 @@ void bertc::buildGraphPipeline(OpPassManager &pm,
   fpm.addPass(createSimplifyGraph(simplify));
   fpm.addPass(createCanonicalizerPass());
   fpm.addPass(createCSEPass());
+  if (!options.fusions)
+    return;
+  // Order matters: GELU before linear (activation epilogues), linear before
+  // attention (Q/K/V projections), attention and linear before the skip
+  // LayerNorm (residual Adds).
+  fpm.addPass(createFuseLayerNorm());
+  fpm.addPass(createFuseGelu());
+  fpm.addPass(createFuseLinear());
+  fpm.addPass(createFuseSkipLayerNorm());
+  fpm.addPass(createCanonicalizerPass());
+  fpm.addPass(createCSEPass());
 }
 
 // The upstream part is spelled as a textual pipeline: it is exactly what
@@ -62,6 +73,7 @@ LogicalResult bertc::buildCPULoweringPipeline(OpPassManager &pm,
                                               const PipelineOptions &options) {
   registerBertcPasses();
   pm.addPass(createPrepareModelEntry());
+  pm.addNestedPass<func::FuncOp>(createConvertBertcToKernels());
   pm.addPass(createConvertONNXToLinalg());
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   fpm.addPass(createCanonicalizerPass());
@@ -76,7 +88,7 @@ LogicalResult bertc::buildCPULoweringPipeline(OpPassManager &pm,
 }
 
 void bertc::registerBertcDialects(DialectRegistry &registry) {
-  registry.insert<onnx::ONNXDialect, affine::AffineDialect,
+  registry.insert<onnx::ONNXDialect, BertcDialect, affine::AffineDialect,
                   arith::ArithDialect, bufferization::BufferizationDialect,
                   cf::ControlFlowDialect, func::FuncDialect,
                   index::IndexDialect, linalg::LinalgDialect,
@@ -89,6 +101,7 @@ void bertc::registerBertcDialects(DialectRegistry &registry) {
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
+  registerBertcBufferizationInterfaces(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
 }

@@ -2,6 +2,7 @@
 #ifndef BERTC_CONVERSION_PASSES_H
 #define BERTC_CONVERSION_PASSES_H
 
+#include "bertc/Dialect/Bertc/IR/BertcOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

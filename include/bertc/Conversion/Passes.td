@@ -54,12 +54,37 @@ def LinalgToKernelCalls : Pass<"bertc-linalg-to-kernel-calls", "mlir::ModuleOp">
     kernels of the bertc CPU kernel library (`bertc_matmul_f32`,
     `bertc_batch_matmul_f32`, C interface). Transposed operands are passed as
     strided views. Other element types stay as linalg (lowered to loops).
+    `bertc.call_kernel` ops on memrefs become calls of `_mlir_ciface_<callee>`
+    with their params as i64/f32 scalars.
   }];
   let statistics = [
     Statistic<"numKernelCalls", "kernel-calls", "Number of matmuls replaced">
   ];
   let dependentDialects = ["mlir::func::FuncDialect",
                            "mlir::memref::MemRefDialect"];
+}
+
+def ConvertBertcToKernels : Pass<"convert-bertc-to-kernels", "mlir::func::FuncOp"> {
+  let summary = "Lower fused bertc ops to CPU kernel calls on tensors";
+  let description = [{
+    `bertc.linear`, `bertc.layer_norm` and `bertc.attention` become
+    `bertc.call_kernel` ops (destination-passing, on tensors) of the fused
+    kernels in runtime/src/cpu (`bertc_linear_f32`, `bertc_layer_norm_f32`,
+    `bertc_skip_layer_norm_f32`, `bertc_attention_f32`); leading dimensions
+    are collapsed so that kernels see [rows, features]. `bertc.gelu` becomes
+    an elementwise `linalg.generic`. Attention masks of any element type are
+    converted to an f32 keep-mask. Runs before convert-onnx-to-linalg; after
+    bufferization, bertc-linalg-to-kernel-calls turns the calls into
+    `func.call`s.
+  }];
+  let statistics = [
+    Statistic<"numKernelCalls", "kernel-calls", "Number of fused kernel calls">
+  ];
+  let dependentDialects = [
+    "bertc::BertcDialect", "mlir::arith::ArithDialect",
+    "mlir::linalg::LinalgDialect", "mlir::math::MathDialect",
+    "mlir::tensor::TensorDialect"
+  ];
 }
 
 #endif // BERTC_CONVERSION_PASSES_TD

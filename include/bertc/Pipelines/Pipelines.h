@@ -2,9 +2,10 @@
 //
 // The compiler is a sequence of pipelines over one module:
 //   graph pipeline   onnx dialect: shape-subgraph folding, type refinement,
-//                    canonicalization, CSE (later: fusions into `bertc`)
-//   CPU lowering     onnx -> linalg/tensor -> bufferized memrefs -> GEMM
-//                    kernel calls + loops -> LLVM dialect
+//                    canonicalization, CSE, then the transformer fusions
+//                    (onnx subgraphs -> bertc.layer_norm/gelu/linear/attention)
+//   CPU lowering     bertc ops -> fused kernel calls; onnx -> linalg/tensor
+//                    -> bufferized memrefs -> kernel calls + loops -> LLVM
 // Both are registered for bertc-opt as `bertc-graph-pipeline`,
 // `bertc-cpu-lowering` and `bertc-cpu-pipeline` (the two in sequence); the
 // `bertc` driver runs the same functions.
@@ -27,6 +28,10 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       *this, "kernel-calls",
       llvm::cl::desc("Call the CPU GEMM kernels for f32 matmuls (otherwise "
                      "they become loops)"),
+      llvm::cl::init(true)};
+  Option<bool> fusions{
+      *this, "fusions",
+      llvm::cl::desc("Run the transformer fusions (bertc-fuse-*)"),
       llvm::cl::init(true)};
   Option<unsigned> simplifyIterations{
       *this, "simplify-iterations",

@@ -2,6 +2,7 @@
 #ifndef BERTC_TRANSFORMS_PASSES_H
 #define BERTC_TRANSFORMS_PASSES_H
 
+#include "bertc/Dialect/Bertc/IR/BertcOps.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Pass/Pass.h"

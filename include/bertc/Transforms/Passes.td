@@ -25,4 +25,64 @@ def SimplifyGraph : Pass<"bertc-simplify-graph", "mlir::func::FuncOp"> {
   let dependentDialects = ["bertc::onnx::ONNXDialect"];
 }
 
+//===----------------------------------------------------------------------===//
+// Transformer fusions (lib/Transforms/Fusion): onnx subgraphs -> bertc ops.
+// bertc runs them in this order; see docs/Fusions.md.
+//===----------------------------------------------------------------------===//
+
+def FuseLayerNorm : Pass<"bertc-fuse-layer-norm", "mlir::func::FuncOp"> {
+  let summary = "Fold decomposed and opset-17 LayerNorm into bertc.layer_norm";
+  let description = [{
+    Matches ReduceMean/Sub/Pow|Mul/ReduceMean/Add(eps)/Sqrt/Div|Reciprocal-Mul
+    /Mul(gamma)/Add(beta) over the last axis (operands in either order) and
+    onnx.LayerNormalization over the last axis. Epsilon comes from the graph.
+    Refuses: a reduction over another axis, a non-scalar epsilon, gamma or
+    beta that are not constant vectors of the last dimension, intermediate
+    values used outside the pattern.
+  }];
+  let statistics = [
+    Statistic<"numLayerNorms", "layer-norms", "Number of bertc.layer_norm ops">
+  ];
+  let dependentDialects = ["bertc::BertcDialect"];
+}
+
+def FuseSkipLayerNorm : Pass<"bertc-fuse-skip-layer-norm", "mlir::func::FuncOp"> {
+  let summary = "Fold the residual Add before a LayerNorm into bertc.layer_norm";
+  let description = [{
+    `layer_norm(Add(a, b))` with `a`, `b` of the same type becomes
+    `layer_norm(a skip b)`; other users of the sum read the op's `sum`
+    result (pre-norm blocks), so the residual is read and written once.
+  }];
+  let statistics = [
+    Statistic<"numSkipLayerNorms", "skip-layer-norms",
+              "Number of bertc.layer_norm ops with a residual input">
+  ];
+  let dependentDialects = ["bertc::BertcDialect"];
+}
+
+def FuseGelu : Pass<"bertc-fuse-gelu", "mlir::func::FuncOp"> {
+  let summary = "Fold erf, tanh and quick GELU subgraphs into bertc.gelu";
+  let statistics = [
+    Statistic<"numGelus", "gelus", "Number of bertc.gelu ops">
+  ];
+  let dependentDialects = ["bertc::BertcDialect"];
+}
+
+def FuseLinear : Pass<"bertc-fuse-linear", "mlir::func::FuncOp"> {
+  let summary = "Fold MatMul/Gemm + bias + activation into bertc.linear";
+  let description = [{
+    MatMul or Gemm by a constant 2-D weight, the bias Add that follows
+    (constant [N], either operand order) and a following bertc.gelu or
+    onnx.Relu become one bertc.linear, whose kernel applies bias and
+    activation in the GEMM epilogue. Gemm with transB gets its weight
+    transposed once at compile time.
+  }];
+  let statistics = [
+    Statistic<"numLinears", "linears", "Number of bertc.linear ops">,
+    Statistic<"numActivationEpilogues", "activation-epilogues",
+              "Number of bertc.linear ops with a fused activation">
+  ];
+  let dependentDialects = ["bertc::BertcDialect"];
+}
+
 #endif // BERTC_TRANSFORMS_PASSES_TD

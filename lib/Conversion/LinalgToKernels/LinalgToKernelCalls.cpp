@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "bertc/Conversion/Passes.h"
+#include "bertc/Dialect/Bertc/IR/BertcOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -94,6 +95,49 @@ struct LinalgToKernelCallsPass
     MLIRContext *ctx = &getContext();
     Type f32 = Float32Type::get(ctx);
     Type i64 = IntegerType::get(ctx, 64);
+
+    // bertc.call_kernel on memrefs -> func.call of the C interface.
+    SmallVector<bertc::CallKernelOp> calls;
+    module.walk([&](bertc::CallKernelOp op) {
+      if (op->getNumResults() == 0)
+        calls.push_back(op);
+    });
+    for (bertc::CallKernelOp op : calls) {
+      OpBuilder b(op);
+      Location loc = op.getLoc();
+      SmallVector<Value> args;
+      SmallVector<Type> types;
+      for (Value v : op->getOperands()) {
+        if (auto mt = dyn_cast<MemRefType>(v.getType())) {
+          MemRefType t = dynamicStrided(ctx, mt.getRank(), mt.getElementType());
+          args.push_back(b.create<memref::CastOp>(loc, t, v));
+          types.push_back(t);
+        } else {
+          args.push_back(v);
+          types.push_back(v.getType());
+        }
+      }
+      for (Attribute p : op.getParams()) {
+        Value c;
+        if (auto i = dyn_cast<IntegerAttr>(p))
+          c = b.create<arith::ConstantIntOp>(loc, i.getInt(), 64);
+        else
+          c = b.create<arith::ConstantFloatOp>(
+              loc, APFloat(static_cast<float>(cast<FloatAttr>(p).getValueAsDouble())),
+              cast<FloatType>(f32));
+        args.push_back(c);
+        types.push_back(c.getType());
+      }
+      func::FuncOp callee = getOrDeclare(module, op.getCallee(), types);
+      if (callee.getFunctionType().getInputs() != ArrayRef<Type>(types)) {
+        op.emitError("kernel ") << op.getCallee()
+                                << " called with two different signatures";
+        return signalPassFailure();
+      }
+      b.create<func::CallOp>(loc, callee, args);
+      op->erase();
+      ++numKernelCalls;
+    }
     for (linalg::LinalgOp op : matmuls) {
       OpBuilder b(op);
       Location loc = op.getLoc();

@@ -35,6 +35,7 @@ struct ConvertONNXToLinalgPass
                            math::MathDialect, tensor::TensorDialect,
                            scf::SCFDialect, bufferization::BufferizationDialect>();
     target.addLegalOp<ModuleOp, func::FuncOp, func::ReturnOp, func::CallOp>();
+    target.addLegalDialect<BertcDialect>();
     if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

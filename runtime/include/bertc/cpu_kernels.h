@@ -28,6 +28,28 @@ void _mlir_ciface_bertc_batch_matmul_f32(bertc_memref3d_f32 *A,
                                          bertc_memref3d_f32 *C,
                                          int64_t accumulate);
 
+/* Fused kernels (runtime/src/cpu/fused.c), called for bertc-dialect ops.
+ * act: 0 none, 1 relu, 2 gelu (erf), 3 gelu (tanh), 4 quick gelu. */
+void _mlir_ciface_bertc_linear_f32(bertc_memref2d_f32 *a, bertc_memref2d_f32 *w,
+                                   bertc_memref1d_f32 *bias, bertc_memref2d_f32 *c,
+                                   int64_t act, int64_t has_bias);
+/* flags: 1 beta, 2 skip, 4 bias. y = LN(x + skip + bias) * gamma + beta. */
+void _mlir_ciface_bertc_layer_norm_f32(bertc_memref2d_f32 *x, bertc_memref1d_f32 *gamma,
+                                       bertc_memref1d_f32 *beta, bertc_memref2d_f32 *skip,
+                                       bertc_memref1d_f32 *bias, bertc_memref2d_f32 *y,
+                                       float eps, int64_t flags);
+/* As above, also writing sum = x + skip + bias. */
+void _mlir_ciface_bertc_skip_layer_norm_f32(
+    bertc_memref2d_f32 *x, bertc_memref1d_f32 *gamma, bertc_memref1d_f32 *beta,
+    bertc_memref2d_f32 *skip, bertc_memref1d_f32 *bias, bertc_memref2d_f32 *y,
+    bertc_memref2d_f32 *sum, float eps, int64_t flags);
+/* q, k, v, out: [batch, seq, heads * head_size]; keep: [batch, seq_k] (1 =
+ * attend, 0 = masked) when has_mask. */
+void _mlir_ciface_bertc_attention_f32(bertc_memref3d_f32 *q, bertc_memref3d_f32 *k,
+                                      bertc_memref3d_f32 *v, bertc_memref2d_f32 *keep,
+                                      bertc_memref3d_f32 *out, int64_t num_heads,
+                                      float scale, int64_t causal, float mask_value,
+                                      int64_t mask_replace, int64_t has_mask);
 /* Execution context of the current thread's model run (model_glue.c). */
 int32_t bertc_cpu_model_run(bertc_abi_exec_ctx *ctx, void *const *inputs,
                             void *outputs);

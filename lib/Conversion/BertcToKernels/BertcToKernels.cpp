@@ -1,0 +1,278 @@
+//===- BertcToKernels.cpp - Fused bertc ops to CPU kernel calls -----------===//
+//
+// Each fused op becomes one bertc.call_kernel on tensors (see the pass
+// description in include/bertc/Conversion/Passes.td). The kernels' C
+// signatures are in runtime/include/bertc/cpu_kernels.h; the argument order
+// here must match them.
+//
+//===----------------------------------------------------------------------===//
+#include "bertc/Conversion/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace bertc {
+#define GEN_PASS_DEF_CONVERTBERTCTOKERNELS
+#include "bertc/Conversion/Passes.h.inc"
+} // namespace bertc
+
+using namespace mlir;
+using namespace bertc;
+
+namespace {
+
+SmallVector<OpFoldResult> dims(OpBuilder &b, Location loc, Value v) {
+  return tensor::getMixedSizes(b, loc, v);
+}
+
+/// [d0, ..., dn-2, C] -> [d0 * ... * dn-2, C]
+Value collapseRows(OpBuilder &b, Location loc, Value v) {
+  auto t = cast<RankedTensorType>(v.getType());
+  if (t.getRank() == 2)
+    return v;
+  ReassociationIndices rows;
+  for (int64_t i = 0; i + 1 < t.getRank(); ++i)
+    rows.push_back(i);
+  SmallVector<ReassociationIndices> reassoc = {rows, {t.getRank() - 1}};
+  if (t.getRank() == 1)
+    reassoc = {};
+  return b.create<tensor::CollapseShapeOp>(loc, v, reassoc);
+}
+
+/// Inverse of collapseRows, with the leading sizes of `like`. Uses
+/// tensor.reshape with a run-time shape: tensor.expand_shape with several
+/// dynamic sizes in one group does not bufferize in MLIR 19.
+Value expandRows(OpBuilder &b, Location loc, Value v, Value like,
+                 RankedTensorType resultType) {
+  if (resultType.getRank() == 2)
+    return v;
+  SmallVector<Value> sizes;
+  for (int64_t i = 0; i + 1 < resultType.getRank(); ++i)
+    sizes.push_back(b.create<arith::IndexCastOp>(
+        loc, b.getI64Type(), b.create<tensor::DimOp>(loc, like, i)));
+  sizes.push_back(b.create<arith::IndexCastOp>(
+      loc, b.getI64Type(), b.create<tensor::DimOp>(loc, v, 1)));
+  Value shape = b.create<tensor::FromElementsOp>(loc, sizes);
+  return b.create<tensor::ReshapeOp>(loc, resultType, v, shape);
+}
+
+Value emptyLike2D(OpBuilder &b, Location loc, Value rowsOf, OpFoldResult cols,
+                  Type elt) {
+  OpFoldResult rows = tensor::getMixedSize(b, loc, rowsOf, 0);
+  return b.create<tensor::EmptyOp>(loc, ArrayRef<OpFoldResult>{rows, cols}, elt);
+}
+
+CallKernelOp callKernel(OpBuilder &b, Location loc, StringRef name,
+                        ValueRange ins, ValueRange outs,
+                        ArrayRef<Attribute> params) {
+  return b.create<CallKernelOp>(loc, outs.getTypes(),
+                                SymbolRefAttr::get(b.getContext(), name), ins,
+                                outs, b.getArrayAttr(params));
+}
+
+bool allF32(Operation *op) {
+  return llvm::all_of(op->getOperandTypes(), [](Type t) {
+           auto rt = dyn_cast<RankedTensorType>(t);
+           return rt && (rt.getElementType().isF32() ||
+                         !isa<FloatType>(rt.getElementType()));
+         }) &&
+         llvm::all_of(op->getResultTypes(), [](Type t) {
+           return cast<RankedTensorType>(t).getElementType().isF32();
+         });
+}
+
+struct LowerLinear : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!allF32(op))
+      return failure();
+    Location loc = op.getLoc();
+    Value a = collapseRows(rewriter, loc, op.getInput());
+    Value w = op.getWeight();
+    Value bias = op.getBias() ? op.getBias() : Value();
+    OpFoldResult n = tensor::getMixedSize(rewriter, loc, w, 1);
+    Value out = emptyLike2D(rewriter, loc, a, n, rewriter.getF32Type());
+    // Without a bias, any rank-1 f32 tensor stands in (never read).
+    Value biasArg = bias;
+    if (!biasArg)
+      biasArg = rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{1},
+                                                 rewriter.getF32Type());
+    auto call = callKernel(
+        rewriter, loc, "bertc_linear_f32", {a, w, biasArg}, {out},
+        {rewriter.getI64IntegerAttr(static_cast<int64_t>(op.getActivation())),
+         rewriter.getI64IntegerAttr(bias ? 1 : 0)});
+    rewriter.replaceOp(op, expandRows(rewriter, loc, call.getResult(0),
+                                      op.getInput(), op.getType()));
+    return success();
+  }
+};
+
+struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LayerNormOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!allF32(op))
+      return failure();
+    Location loc = op.getLoc();
+    Value x = collapseRows(rewriter, loc, op.getInput());
+    bool hasSum = op.getSkip() || op.getBias();
+    bool needSum = hasSum && !op.getSum().use_empty();
+    if (!hasSum && !op.getSum().use_empty())
+      rewriter.replaceAllUsesWith(op.getSum(), op.getInput());
+    Value gamma = op.getGamma();
+    Value beta = op.getBeta() ? op.getBeta() : gamma;
+    Value bias = op.getBias() ? op.getBias() : gamma;
+    Value skip = op.getSkip() ? collapseRows(rewriter, loc, op.getSkip()) : x;
+    OpFoldResult c = tensor::getMixedSize(rewriter, loc, x, 1);
+    SmallVector<Value> outs{emptyLike2D(rewriter, loc, x, c, rewriter.getF32Type())};
+    if (needSum)
+      outs.push_back(emptyLike2D(rewriter, loc, x, c, rewriter.getF32Type()));
+    int64_t flags = (op.getBeta() ? 1 : 0) | (op.getSkip() ? 2 : 0) |
+                    (op.getBias() ? 4 : 0);
+    auto call = callKernel(
+        rewriter, loc,
+        needSum ? "bertc_skip_layer_norm_f32" : "bertc_layer_norm_f32",
+        {x, gamma, beta, skip, bias}, outs,
+        {op.getEpsilonAttr(), rewriter.getI64IntegerAttr(flags)});
+    auto type = cast<RankedTensorType>(op.getOutput().getType());
+    Value y = expandRows(rewriter, loc, call.getResult(0), op.getInput(), type);
+    Value sum = needSum ? expandRows(rewriter, loc, call.getResult(1),
+                                     op.getInput(), type)
+                        : op.getInput();
+    rewriter.replaceOp(op, ValueRange{y, sum});
+    return success();
+  }
+};
+
+struct LowerAttention : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!allF32(op))
+      return failure();
+    Location loc = op.getLoc();
+    Type f32 = rewriter.getF32Type();
+    Value keep;
+    if (Value mask = op.getMask()) {
+      // keep[b, j] = mask[b, j] != 0 ? 1 : 0, as f32.
+      auto mt = cast<RankedTensorType>(mask.getType());
+      Value init = rewriter.create<tensor::EmptyOp>(loc, dims(rewriter, loc, mask), f32);
+      AffineMap id = rewriter.getMultiDimIdentityMap(2);
+      keep = rewriter
+                 .create<linalg::GenericOp>(
+                     loc, TypeRange{init.getType()}, ValueRange{mask},
+                     ValueRange{init}, ArrayRef<AffineMap>{id, id},
+                     SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
+                     [&](OpBuilder &b, Location l, ValueRange args) {
+                       Value m = args[0];
+                       Type et = mt.getElementType();
+                       Value zero = b.create<arith::ConstantOp>(l, b.getZeroAttr(et));
+                       Value ne = isa<FloatType>(et)
+                                      ? b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNE, m, zero)
+                                            .getResult()
+                                      : b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne, m, zero)
+                                            .getResult();
+                       Value r = b.create<arith::UIToFPOp>(l, b.getF32Type(), ne);
+                       b.create<linalg::YieldOp>(l, r);
+                     })
+                 .getResult(0);
+    } else {
+      keep = rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{1, 1}, f32);
+    }
+    auto q = op.getQuery();
+    SmallVector<OpFoldResult> outShape = dims(rewriter, loc, q);
+    outShape[2] = tensor::getMixedSize(rewriter, loc, op.getValue(), 2);
+    Value out = rewriter.create<tensor::EmptyOp>(loc, outShape, f32);
+    auto call = callKernel(
+        rewriter, loc, "bertc_attention_f32",
+        {q, op.getKey(), op.getValue(), keep}, {out},
+        {op.getNumHeadsAttr(), op.getScaleAttr(),
+         rewriter.getI64IntegerAttr(op.getCausal() ? 1 : 0),
+         op.getMaskValueAttr(),
+         rewriter.getI64IntegerAttr(op.getMaskReplace() ? 1 : 0),
+         rewriter.getI64IntegerAttr(op.getMask() ? 1 : 0)});
+    Value r = call.getResult(0);
+    if (r.getType() != op.getType())
+      r = rewriter.create<tensor::CastOp>(loc, op.getType(), r);
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+/// bertc.gelu -> elementwise linalg.generic (fused with its neighbours by
+/// linalg elementwise fusion).
+struct LowerGelu : OpRewritePattern<GeluOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GeluOp op,
+                                PatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto type = cast<RankedTensorType>(op.getType());
+    Value init = rewriter.create<tensor::EmptyOp>(
+        loc, dims(rewriter, loc, op.getInput()), type.getElementType());
+    AffineMap id = rewriter.getMultiDimIdentityMap(type.getRank());
+    Activation kind = op.getApproximation();
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{type}, ValueRange{op.getInput()}, ValueRange{init},
+        ArrayRef<AffineMap>{id, id},
+        SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
+        [&](OpBuilder &b, Location l, ValueRange args) {
+          Value x = args[0];
+          Type et = x.getType();
+          auto c = [&](double v) {
+            return b.create<arith::ConstantOp>(l, b.getFloatAttr(et, v));
+          };
+          Value r;
+          if (kind == Activation::quick_gelu) {
+            Value s = b.create<arith::MulFOp>(l, x, c(-1.702));
+            Value e = b.create<math::ExpOp>(l, s);
+            Value d = b.create<arith::AddFOp>(l, e, c(1.0));
+            r = b.create<arith::DivFOp>(l, x, d);
+          } else {
+            Value t;
+            if (kind == Activation::gelu_tanh) {
+              Value x3 = b.create<arith::MulFOp>(l, b.create<arith::MulFOp>(l, x, x), x);
+              Value in = b.create<arith::AddFOp>(
+                  l, x, b.create<arith::MulFOp>(l, x3, c(0.044715)));
+              t = b.create<math::TanhOp>(
+                  l, b.create<arith::MulFOp>(l, in, c(0.7978845608028654)));
+            } else {
+              t = b.create<math::ErfOp>(
+                  l, b.create<arith::MulFOp>(l, x, c(0.7071067811865476)));
+            }
+            Value onePlus = b.create<arith::AddFOp>(l, t, c(1.0));
+            r = b.create<arith::MulFOp>(l, b.create<arith::MulFOp>(l, x, c(0.5)), onePlus);
+          }
+          b.create<linalg::YieldOp>(l, r);
+        });
+    rewriter.replaceOp(op, generic.getResult(0));
+    return success();
+  }
+};
+
+struct ConvertBertcToKernelsPass
+    : bertc::impl::ConvertBertcToKernelsBase<ConvertBertcToKernelsPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<LowerLinear, LowerLayerNorm, LowerAttention, LowerGelu>(
+        &getContext());
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    bool left = false;
+    getOperation().walk([&](Operation *op) {
+      if (isa<CallKernelOp>(op))
+        ++numKernelCalls;
+      else if (isa<LinearOp, LayerNormOp, AttentionOp, GeluOp>(op)) {
+        op->emitError("no CPU kernel for this op with these element types");
+        left = true;
+      }
+    });
+    if (left)
+      signalPassFailure();
+  }
+};
+} // namespace

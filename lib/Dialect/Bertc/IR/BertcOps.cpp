@@ -1,0 +1,221 @@
+//===- BertcOps.cpp - The bertc dialect: verifiers, bufferization ---------===//
+#include "bertc/Dialect/Bertc/IR/BertcOps.h"
+
+#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
+#include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace bertc;
+
+#include "bertc/Dialect/Bertc/IR/BertcOpsDialect.cpp.inc"
+#include "bertc/Dialect/Bertc/IR/BertcOpsEnums.cpp.inc"
+#define GET_ATTRDEF_CLASSES
+#include "bertc/Dialect/Bertc/IR/BertcOpsAttributes.cpp.inc"
+
+void BertcDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "bertc/Dialect/Bertc/IR/BertcOpsAttributes.cpp.inc"
+      >();
+  addOperations<
+#define GET_OP_LIST
+#include "bertc/Dialect/Bertc/IR/BertcOps.cpp.inc"
+      >();
+}
+
+#define GET_OP_CLASSES
+#include "bertc/Dialect/Bertc/IR/BertcOps.cpp.inc"
+
+namespace {
+RankedTensorType rtt(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+/// Static sizes that differ (dynamic sizes match anything).
+bool sizesConflict(int64_t a, int64_t b) {
+  return !ShapedType::isDynamic(a) && !ShapedType::isDynamic(b) && a != b;
+}
+} // namespace
+
+LogicalResult LinearOp::verify() {
+  auto in = rtt(getInput()), w = rtt(getWeight()), out = rtt(getResult());
+  if (in.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  if (w.getRank() != 2)
+    return emitOpError("weight must be [K, N], got rank ") << w.getRank();
+  if (in.getElementType() != w.getElementType() ||
+      in.getElementType() != out.getElementType())
+    return emitOpError("input, weight and result element types differ");
+  if (sizesConflict(in.getShape().back(), w.getDimSize(0)))
+    return emitOpError("input has ")
+           << in.getShape().back() << " features but the weight expects "
+           << w.getDimSize(0);
+  if (Value b = getBias()) {
+    auto bt = rtt(b);
+    if (bt.getRank() != 1 || sizesConflict(bt.getDimSize(0), w.getDimSize(1)))
+      return emitOpError("bias must be [N] with N = ") << w.getDimSize(1);
+  }
+  if (out.getRank() != in.getRank())
+    return emitOpError("result rank must equal the input rank");
+  for (int64_t i = 0; i + 1 < in.getRank(); ++i)
+    if (sizesConflict(in.getDimSize(i), out.getDimSize(i)))
+      return emitOpError("result dimension ") << i << " differs from the input";
+  if (sizesConflict(out.getShape().back(), w.getDimSize(1)))
+    return emitOpError("result has ") << out.getShape().back()
+                                       << " features, the weight gives "
+                                       << w.getDimSize(1);
+  return success();
+}
+
+LogicalResult GeluOp::verify() {
+  Activation a = getApproximation();
+  if (a != Activation::gelu_erf && a != Activation::gelu_tanh &&
+      a != Activation::quick_gelu)
+    return emitOpError("approximation must be gelu_erf, gelu_tanh or "
+                       "quick_gelu, got ")
+           << stringifyActivation(a);
+  return success();
+}
+
+LogicalResult LayerNormOp::verify() {
+  auto in = rtt(getInput());
+  if (in.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  int64_t c = in.getShape().back();
+  auto checkVec = [&](Value v, StringRef what) -> LogicalResult {
+    if (!v)
+      return success();
+    auto t = rtt(v);
+    if (t.getRank() != 1 || sizesConflict(t.getDimSize(0), c))
+      return emitOpError() << what << " must be a vector of the last "
+                           << "dimension's size (" << c << "), got " << t;
+    if (t.getElementType() != in.getElementType())
+      return emitOpError() << what << " element type differs from the input";
+    return success();
+  };
+  if (failed(checkVec(getGamma(), "gamma")) ||
+      failed(checkVec(getBeta(), "beta")) || failed(checkVec(getBias(), "bias")))
+    return failure();
+  if (Value s = getSkip()) {
+    auto st = rtt(s);
+    if (st.getRank() != in.getRank() ||
+        llvm::any_of(llvm::zip(st.getShape(), in.getShape()), [](auto p) {
+          return sizesConflict(std::get<0>(p), std::get<1>(p));
+        }))
+      return emitOpError("skip must have the input's shape, got ") << st;
+  }
+  for (Value r : getResults()) {
+    auto rt = rtt(r);
+    if (rt.getElementType() != in.getElementType() ||
+        rt.getRank() != in.getRank())
+      return emitOpError("results must have the input's type");
+  }
+  if (getEpsilon().convertToFloat() < 0)
+    return emitOpError("epsilon must be >= 0");
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  auto q = rtt(getQuery()), k = rtt(getKey()), v = rtt(getValue());
+  if (q.getRank() != 3 || k.getRank() != 3 || v.getRank() != 3)
+    return emitOpError("query, key and value must be [batch, seq, hidden]");
+  int64_t heads = getNumHeads();
+  if (heads <= 0)
+    return emitOpError("num_heads must be positive");
+  for (auto t : {q, k, v})
+    if (!ShapedType::isDynamic(t.getDimSize(2)) && t.getDimSize(2) % heads)
+      return emitOpError("hidden size ")
+             << t.getDimSize(2) << " is not a multiple of num_heads " << heads;
+  if (sizesConflict(q.getDimSize(2), k.getDimSize(2)))
+    return emitOpError("query and key hidden sizes differ");
+  if (sizesConflict(k.getDimSize(1), v.getDimSize(1)))
+    return emitOpError("key and value sequence lengths differ");
+  if (Value m = getMask()) {
+    auto mt = rtt(m);
+    if (mt.getRank() != 2)
+      return emitOpError("mask must be [batch, seq_k], got ") << mt;
+    if (sizesConflict(mt.getDimSize(1), k.getDimSize(1)))
+      return emitOpError("mask length differs from the key sequence length");
+  }
+  auto r = rtt(getResult());
+  if (r.getRank() != 3 || sizesConflict(r.getDimSize(2), v.getDimSize(2)))
+    return emitOpError("result must be [batch, seq_q, value hidden]");
+  return success();
+}
+
+LogicalResult CallKernelOp::verify() {
+  bool tensors = llvm::any_of(getOutputs(), [](Value v) {
+    return isa<RankedTensorType>(v.getType());
+  });
+  if (tensors) {
+    if (getNumResults() != getOutputs().size())
+      return emitOpError("on tensors, each output needs a result");
+    for (auto [o, r] : llvm::zip(getOutputs(), getResults()))
+      if (o.getType() != r.getType())
+        return emitOpError("result types must match the outputs");
+  } else if (getNumResults()) {
+    return emitOpError("on memrefs, the op has no results");
+  }
+  for (Attribute p : getParams())
+    if (!isa<IntegerAttr, FloatAttr>(p))
+      return emitOpError("params must be integer or float attributes");
+  return success();
+}
+
+/// On memrefs: reads the inputs, writes the outputs. On tensors: none.
+void CallKernelOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+  for (OpOperand &o : getInputsMutable())
+    if (isa<MemRefType>(o.get().getType()))
+      effects.emplace_back(MemoryEffects::Read::get(), &o,
+                           SideEffects::DefaultResource::get());
+  for (OpOperand &o : getOutputsMutable())
+    if (isa<MemRefType>(o.get().getType()))
+      effects.emplace_back(MemoryEffects::Write::get(), &o,
+                           SideEffects::DefaultResource::get());
+}
+
+namespace {
+/// Kernels read their inputs and overwrite their outputs entirely.
+struct CallKernelBufferization
+    : bufferization::DstBufferizableOpInterfaceExternalModel<
+          CallKernelBufferization, CallKernelOp> {
+  bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
+                              const bufferization::AnalysisState &) const {
+    return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
+  }
+  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
+                          const bufferization::BufferizationOptions &options) const {
+    auto call = cast<CallKernelOp>(op);
+    SmallVector<Value> ins, outs;
+    for (Value v : call.getInputs()) {
+      if (!isa<TensorType>(v.getType())) {
+        ins.push_back(v);
+        continue;
+      }
+      auto buf = bufferization::getBuffer(rewriter, v, options);
+      if (failed(buf))
+        return failure();
+      ins.push_back(*buf);
+    }
+    for (Value v : call.getOutputs()) {
+      auto buf = bufferization::getBuffer(rewriter, v, options);
+      if (failed(buf))
+        return failure();
+      outs.push_back(*buf);
+    }
+    rewriter.create<CallKernelOp>(op->getLoc(), TypeRange{},
+                                  call.getCalleeAttr(), ins, outs,
+                                  call.getParams());
+    bufferization::replaceOpWithBufferizedValues(rewriter, op, outs);
+    return success();
+  }
+};
+} // namespace
+
+void bertc::registerBertcBufferizationInterfaces(DialectRegistry &registry) {
+  registry.addExtension(+[](MLIRContext *ctx, BertcDialect *) {
+    CallKernelOp::attachInterface<CallKernelBufferization>(*ctx);
+  });
+}

@@ -1,0 +1,244 @@
+//===- FuseLayerNorm.cpp - LayerNorm subgraphs to bertc.layer_norm --------===//
+//
+// bertc-fuse-layer-norm folds
+//   * the decomposed LayerNorm that exporters emit for torch.nn.LayerNorm
+//     before opset 17:
+//       mean = ReduceMean(x, last axis); d = Sub(x, mean)
+//       var  = ReduceMean(Pow(d, 2) | Mul(d, d), last axis)
+//       n    = Div(d, Sqrt(Add(var, eps))) | Mul(d, Reciprocal(Sqrt(...)))
+//       y    = Add(Mul(n, gamma), beta)        (commuted operands allowed)
+//   * opset-17 LayerNormalization over the last axis
+// into bertc.layer_norm. Epsilon is read from the graph. The match is
+// refused when an intermediate value is used outside the pattern, epsilon is
+// not a scalar constant, gamma/beta are not constant vectors of the last
+// dimension's size, or the reduction is not over the last axis alone.
+//
+// bertc-fuse-skip-layer-norm then folds a residual Add feeding a
+// bertc.layer_norm into its `skip` operand; other users of the Add read the
+// op's `sum` result.
+//
+//===----------------------------------------------------------------------===//
+#include "FusionUtils.h"
+
+#include "bertc/Transforms/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace bertc {
+#define GEN_PASS_DEF_FUSELAYERNORM
+#define GEN_PASS_DEF_FUSESKIPLAYERNORM
+#include "bertc/Transforms/Passes.h.inc"
+} // namespace bertc
+
+using namespace mlir;
+using namespace bertc;
+using namespace bertc::fusion;
+
+namespace {
+
+bool isReduceMeanLast(onnx::ReduceMeanOp op) {
+  auto t = cast<RankedTensorType>(op.getInput().getType());
+  return isLastAxisOnly(op.getAxes(), t.getRank()) && op.getKeepdims() == 1;
+}
+
+/// True if `v` is `d * d` or `d ** 2` for one of the Sub ops `subs`.
+Operation *matchSquare(Operation *op, ArrayRef<onnx::SubOp> subs) {
+  auto isD = [&](Value v) {
+    return llvm::any_of(subs, [&](onnx::SubOp s) { return s.getResult() == v; });
+  };
+  if (auto pow = dyn_cast<onnx::PowOp>(op))
+    if (isD(pow.getLhs()) && isScalarFloat(pow.getRhs(), 2.0, 1e-6))
+      return op;
+  if (auto mul = dyn_cast<onnx::MulOp>(op))
+    if (mul.getLhs() == mul.getRhs() && isD(mul.getLhs()))
+      return op;
+  return nullptr;
+}
+
+struct DecomposedLayerNorm : OpRewritePattern<onnx::ReduceMeanOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::ReduceMeanOp mean,
+                                PatternRewriter &rewriter) const override {
+    if (!isReduceMeanLast(mean))
+      return failure();
+    Value x = mean.getInput();
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto c = lastDim(x);
+    if (!c || !isa<FloatType>(xType.getElementType()))
+      return failure();
+    // All users of the mean are d = x - mean.
+    SmallVector<onnx::SubOp> subs;
+    for (Operation *u : mean->getUsers()) {
+      auto sub = dyn_cast<onnx::SubOp>(u);
+      if (!sub || sub.getLhs() != x || sub.getRhs() != mean.getResult())
+        return failure(); // a mean used elsewhere: not a LayerNorm mean
+      subs.push_back(sub);
+    }
+    // Among the users of d: the square (-> variance) and the normalization.
+    Operation *square = nullptr, *normalize = nullptr;
+    onnx::SqrtOp sqrt;
+    onnx::ReciprocalOp recip;
+    for (onnx::SubOp sub : subs)
+      for (Operation *u : sub->getUsers()) {
+        if (!square && matchSquare(u, subs)) {
+          square = u;
+          continue;
+        }
+        if (isa<onnx::DivOp, onnx::MulOp>(u) && !normalize) {
+          normalize = u;
+          continue;
+        }
+        return failure();
+      }
+    if (!square || !normalize)
+      return failure();
+    auto var = onlyUser<onnx::ReduceMeanOp>(square->getResult(0));
+    if (!var || !isReduceMeanLast(var))
+      return failure();
+    auto addEps = onlyUser<onnx::AddOp>(var.getResult());
+    if (!addEps)
+      return failure();
+    Value epsV = otherOperand(addEps, var.getResult());
+    auto eps = getScalarFloat(epsV);
+    if (!eps || *eps < 0) {
+      noteMissedFusion(mean, "layer_norm", addEps,
+                       "epsilon is not a non-negative scalar constant");
+      return failure();
+    }
+    sqrt = onlyUser<onnx::SqrtOp>(addEps.getResult());
+    if (!sqrt)
+      return failure();
+    // normalize = d / sqrt  or  d * (1 / sqrt).
+    if (auto div = dyn_cast<onnx::DivOp>(normalize)) {
+      if (div.getRhs() != sqrt.getResult() || !sqrt->hasOneUse())
+        return failure();
+    } else {
+      recip = onlyUser<onnx::ReciprocalOp>(sqrt.getResult());
+      if (!recip || !otherOperand(normalize, recip.getResult()) ||
+          !recip->hasOneUse())
+        return failure();
+    }
+    // * gamma (+ beta).
+    auto mulGamma = onlyUser<onnx::MulOp>(normalize->getResult(0));
+    if (!mulGamma) {
+      noteMissedFusion(mean, "layer_norm", normalize,
+                       "normalized value is not scaled by gamma alone");
+      return failure();
+    }
+    Value gammaV = otherOperand(mulGamma, normalize->getResult(0));
+    if (!isLastAxisVector(gammaV, *c)) {
+      noteMissedFusion(mean, "layer_norm", mulGamma,
+                       "gamma is not a constant vector of the last dimension");
+      return failure();
+    }
+    Operation *last = mulGamma;
+    Value betaV;
+    if (auto addBeta = onlyUser<onnx::AddOp>(mulGamma.getResult())) {
+      Value v = otherOperand(addBeta, mulGamma.getResult());
+      if (getConstant(v)) {
+        if (!isLastAxisVector(v, *c)) {
+          noteMissedFusion(mean, "layer_norm", addBeta,
+                           "beta is not a vector of the last dimension");
+          return failure();
+        }
+        betaV = v;
+        last = addBeta;
+      }
+    }
+    auto outType = cast<RankedTensorType>(last->getResult(0).getType());
+    if (outType != xType)
+      return failure(); // gamma/beta broadcast to another shape
+    rewriter.setInsertionPoint(last);
+    Value gamma = getLastAxisVector(rewriter, gammaV, *c);
+    Value beta = betaV ? getLastAxisVector(rewriter, betaV, *c) : Value();
+    auto ln = rewriter.create<LayerNormOp>(
+        last->getLoc(), TypeRange{outType, xType}, x, gamma, beta, Value(),
+        Value(), rewriter.getF32FloatAttr(static_cast<float>(*eps)));
+    rewriter.replaceOp(last, ln.getOutput());
+    return success();
+  }
+};
+
+struct NativeLayerNorm : OpRewritePattern<onnx::LayerNormalizationOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::LayerNormalizationOp op,
+                                PatternRewriter &rewriter) const override {
+    auto xType = cast<RankedTensorType>(op.getX().getType());
+    auto c = lastDim(op.getX());
+    if (op.getAxis() != xType.getRank() - 1 || !c)
+      return failure();
+    auto vecOk = [&](Value v) {
+      return !v || isLastAxisVector(v, *c) ||
+             cast<RankedTensorType>(v.getType()).getRank() == 1;
+    };
+    if (!vecOk(op.getScale()) || !vecOk(op.getBias()))
+      return failure();
+    auto vec = [&](Value v) -> Value {
+      if (!v || !isLastAxisVector(v, *c))
+        return v;
+      return getLastAxisVector(rewriter, v, *c);
+    };
+    Value gamma = vec(op.getScale()), beta = vec(op.getBias());
+    auto ln = rewriter.create<LayerNormOp>(
+        op.getLoc(), TypeRange{op.getType(), xType}, op.getX(), gamma, beta,
+        Value(), Value(), op.getEpsilonAttr());
+    rewriter.replaceOp(op, ln.getOutput());
+    return success();
+  }
+};
+
+struct FuseLayerNormPass
+    : bertc::impl::FuseLayerNormBase<FuseLayerNormPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<DecomposedLayerNorm, NativeLayerNorm>(&getContext());
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    getOperation().walk([&](LayerNormOp) { ++numLayerNorms; });
+  }
+};
+
+/// layer_norm(Add(a, b)) -> layer_norm(a skip b); other users of the Add
+/// read `sum`. Only when a and b have the same type (no broadcasting), so
+/// that the kernel reads both row by row.
+struct SkipLayerNorm : OpRewritePattern<LayerNormOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LayerNormOp ln,
+                                PatternRewriter &rewriter) const override {
+    if (ln.getSkip())
+      return failure();
+    auto add = ln.getInput().getDefiningOp<onnx::AddOp>();
+    if (!add || add.getLhs().getType() != add.getRhs().getType() ||
+        add.getLhs().getType() != add.getType())
+      return failure();
+    auto type = cast<RankedTensorType>(add.getType());
+    // A static 1 might broadcast against a dynamic size: require none.
+    if (llvm::is_contained(type.getShape(), 1) && type.getNumDynamicDims())
+      return failure();
+    auto fused = rewriter.create<LayerNormOp>(
+        ln.getLoc(), ln.getResultTypes(), add.getLhs(), ln.getGamma(),
+        ln.getBeta(), add.getRhs(), ln.getBias(), ln.getEpsilonAttr());
+    Value oldSum = ln.getSum();
+    rewriter.replaceAllUsesWith(add.getResult(), fused.getSum());
+    rewriter.replaceAllUsesWith(oldSum, fused.getSum());
+    rewriter.replaceOp(ln, ValueRange{fused.getOutput(), fused.getSum()});
+    if (add->use_empty())
+      rewriter.eraseOp(add);
+    return success();
+  }
+};
+
+struct FuseSkipLayerNormPass
+    : bertc::impl::FuseSkipLayerNormBase<FuseSkipLayerNormPass> {
+  void runOnOperation() override {
+    RewritePatternSet patterns(&getContext());
+    patterns.add<SkipLayerNorm>(&getContext());
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      return signalPassFailure();
+    getOperation().walk([&](LayerNormOp op) {
+      if (op.getSkip())
+        ++numSkipLayerNorms;
+    });
+  }
+};
+} // namespace

@@ -1,0 +1,307 @@
+/*===- fused.c - Fused transformer kernels (linear, LayerNorm, attention) --===*
+ *
+ * Called by model.so code generated from the bertc dialect (see
+ * lib/Conversion/BertcToKernels). Each kernel makes one pass over its rows:
+ *   linear      GEMM, then bias + activation on each block of rows while it
+ *               is in cache
+ *   layer_norm  residual/bias add, mean/variance and normalization in one
+ *               read and one write of each row (plus the sum, if asked)
+ *   attention   per (batch, head, query row): scores against all keys,
+ *               masked, softmax and the weighted sum of values, with only a
+ *               row of scores in memory (no [batch, heads, seq, seq] tensor)
+ * All are parallel over rows (or batch x heads) through the runtime's
+ * parallel_for. Hot loops are compiled for AVX-512, AVX2 and baseline x86-64
+ * (target_clones), chosen at load time.
+ *===----------------------------------------------------------------------===*/
+#include "bertc/cpu_kernels.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#define BERTC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define BERTC_CLONES
+#endif
+
+#define AT2(m, i, j) ((m)->aligned[(m)->offset + (i) * (m)->strides[0] + (j) * (m)->strides[1]])
+#define AT1(m, i) ((m)->aligned[(m)->offset + (i) * (m)->strides[0]])
+
+/*===------------------------------ linear -------------------------------===*/
+
+enum { ACT_NONE = 0, ACT_RELU = 1, ACT_GELU_ERF = 2, ACT_GELU_TANH = 3, ACT_QUICK_GELU = 4 };
+
+typedef struct {
+  bertc_memref2d_f32 *c;
+  const bertc_memref1d_f32 *bias;
+  int64_t act, has_bias;
+} epilogue_args;
+
+BERTC_CLONES
+static void epilogue_rows(void *arg, int64_t begin, int64_t end) {
+  const epilogue_args *a = (const epilogue_args *)arg;
+  bertc_memref2d_f32 *c = a->c;
+  int64_t n = c->sizes[1];
+  float *bias = NULL;
+  float biasbuf[1];
+  (void)biasbuf;
+  for (int64_t i = begin; i < end; ++i) {
+    float *row = &AT2(c, i, 0);
+    if (c->strides[1] != 1) { /* generic strides: slow path */
+      for (int64_t j = 0; j < n; ++j) {
+        float x = AT2(c, i, j) + (a->has_bias ? AT1(a->bias, j) : 0.0f);
+        switch (a->act) {
+        case ACT_RELU: x = x > 0 ? x : 0; break;
+        case ACT_GELU_ERF: x = 0.5f * x * (1.0f + erff(x * 0.70710678118654752f)); break;
+        case ACT_GELU_TANH: x = 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x))); break;
+        case ACT_QUICK_GELU: x = x / (1.0f + expf(-1.702f * x)); break;
+        default: break;
+        }
+        AT2(c, i, j) = x;
+      }
+      continue;
+    }
+    if (a->has_bias) {
+      const bertc_memref1d_f32 *b = a->bias;
+      if (b->strides[0] == 1) {
+        bias = b->aligned + b->offset;
+        for (int64_t j = 0; j < n; ++j)
+          row[j] += bias[j];
+      } else {
+        for (int64_t j = 0; j < n; ++j)
+          row[j] += AT1(b, j);
+      }
+    }
+    switch (a->act) {
+    case ACT_RELU:
+      for (int64_t j = 0; j < n; ++j)
+        row[j] = row[j] > 0 ? row[j] : 0;
+      break;
+    case ACT_GELU_ERF:
+      for (int64_t j = 0; j < n; ++j)
+        row[j] = 0.5f * row[j] * (1.0f + erff(row[j] * 0.70710678118654752f));
+      break;
+    case ACT_GELU_TANH:
+      for (int64_t j = 0; j < n; ++j) {
+        float x = row[j];
+        row[j] = 0.5f * x * (1.0f + tanhf(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+      }
+      break;
+    case ACT_QUICK_GELU:
+      for (int64_t j = 0; j < n; ++j)
+        row[j] = row[j] / (1.0f + expf(-1.702f * row[j]));
+      break;
+    default:
+      break;
+    }
+  }
+}
+
+void _mlir_ciface_bertc_linear_f32(bertc_memref2d_f32 *a, bertc_memref2d_f32 *w,
+                                   bertc_memref1d_f32 *bias, bertc_memref2d_f32 *c,
+                                   int64_t act, int64_t has_bias) {
+  _mlir_ciface_bertc_matmul_f32(a, w, c, 0);
+  if (!has_bias && act == ACT_NONE)
+    return;
+  epilogue_args args = {c, bias, act, has_bias};
+  int64_t m = c->sizes[0];
+  int64_t grain = c->sizes[1] > 0 ? (16384 + c->sizes[1] - 1) / c->sizes[1] : m;
+  bertc_cpu_parallel_for(m, grain < 1 ? 1 : grain, epilogue_rows, &args);
+}
+
+/*===---------------------------- layer norm -----------------------------===*/
+
+typedef struct {
+  const bertc_memref2d_f32 *x, *skip;
+  const bertc_memref1d_f32 *gamma, *beta, *bias;
+  bertc_memref2d_f32 *y, *sum;
+  float eps;
+  int64_t flags;
+} ln_args;
+
+BERTC_CLONES
+static void ln_rows(void *arg, int64_t begin, int64_t end) {
+  const ln_args *a = (const ln_args *)arg;
+  int64_t n = a->x->sizes[1];
+  int has_beta = a->flags & 1, has_skip = (a->flags >> 1) & 1,
+      has_bias = (a->flags >> 2) & 1;
+  float *tmp = NULL;
+  if (!a->sum) {
+    tmp = (float *)malloc((size_t)(n > 0 ? n : 1) * sizeof(float));
+    if (!tmp) {
+      bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, "layer_norm: out of memory");
+      return;
+    }
+  }
+  for (int64_t i = begin; i < end; ++i) {
+    float *s = a->sum ? &AT2(a->sum, i, 0) : tmp;
+    int64_t ss = a->sum ? a->sum->strides[1] : 1;
+    /* 1. sum = x (+ skip) (+ bias), and its mean. */
+    double mean = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      float v = AT2(a->x, i, j);
+      if (has_skip)
+        v += AT2(a->skip, i, j);
+      if (has_bias)
+        v += AT1(a->bias, j);
+      s[j * ss] = v;
+      mean += v;
+    }
+    mean /= (double)n;
+    /* 2. variance (two-pass: exact for large offsets). */
+    float m = (float)mean;
+    float var = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      float d = s[j * ss] - m;
+      var += d * d;
+    }
+    var /= (float)n;
+    float inv = 1.0f / sqrtf(var + a->eps);
+    /* 3. normalize. */
+    for (int64_t j = 0; j < n; ++j) {
+      float v = (s[j * ss] - m) * inv * AT1(a->gamma, j);
+      if (has_beta)
+        v += AT1(a->beta, j);
+      AT2(a->y, i, j) = v;
+    }
+  }
+  free(tmp);
+}
+
+static void layer_norm(bertc_memref2d_f32 *x, bertc_memref1d_f32 *gamma,
+                       bertc_memref1d_f32 *beta, bertc_memref2d_f32 *skip,
+                       bertc_memref1d_f32 *bias, bertc_memref2d_f32 *y,
+                       bertc_memref2d_f32 *sum, float eps, int64_t flags) {
+  ln_args args = {x, skip, gamma, beta, bias, y, sum, eps, flags};
+  int64_t n = x->sizes[1];
+  int64_t grain = n > 0 ? (8192 + n - 1) / n : 1;
+  bertc_cpu_parallel_for(x->sizes[0], grain < 1 ? 1 : grain, ln_rows, &args);
+}
+
+void _mlir_ciface_bertc_layer_norm_f32(bertc_memref2d_f32 *x, bertc_memref1d_f32 *gamma,
+                                       bertc_memref1d_f32 *beta, bertc_memref2d_f32 *skip,
+                                       bertc_memref1d_f32 *bias, bertc_memref2d_f32 *y,
+                                       float eps, int64_t flags) {
+  layer_norm(x, gamma, beta, skip, bias, y, NULL, eps, flags);
+}
+
+void _mlir_ciface_bertc_skip_layer_norm_f32(
+    bertc_memref2d_f32 *x, bertc_memref1d_f32 *gamma, bertc_memref1d_f32 *beta,
+    bertc_memref2d_f32 *skip, bertc_memref1d_f32 *bias, bertc_memref2d_f32 *y,
+    bertc_memref2d_f32 *sum, float eps, int64_t flags) {
+  layer_norm(x, gamma, beta, skip, bias, y, sum, eps, flags);
+}
+
+/*===---------------------------- attention ------------------------------===*/
+
+typedef struct {
+  const bertc_memref3d_f32 *q, *k, *v;
+  const bertc_memref2d_f32 *keep;
+  bertc_memref3d_f32 *out;
+  int64_t heads, dk, dv, causal, replace, has_mask;
+  float scale, mask_value;
+} attn_args;
+
+#define AT3(m, b, i, j) \
+  ((m)->aligned[(m)->offset + (b) * (m)->strides[0] + (i) * (m)->strides[1] + (j) * (m)->strides[2]])
+
+/* Copies the head's [seq, d] slice to a contiguous buffer. */
+static void gather_head(const bertc_memref3d_f32 *t, int64_t b, int64_t col0,
+                        int64_t seq, int64_t d, float *dst) {
+  for (int64_t i = 0; i < seq; ++i) {
+    if (t->strides[2] == 1)
+      memcpy(dst + i * d, &AT3(t, b, i, col0), (size_t)d * sizeof(float));
+    else
+      for (int64_t c = 0; c < d; ++c)
+        dst[i * d + c] = AT3(t, b, i, col0 + c);
+  }
+}
+
+BERTC_CLONES
+static void attn_head(const attn_args *a, int64_t b, int64_t h, float *qh,
+                      float *kh, float *vh, float *scores, float *acc) {
+  int64_t sq = a->q->sizes[1], sk = a->k->sizes[1], dk = a->dk, dv = a->dv;
+  gather_head(a->q, b, h * dk, sq, dk, qh);
+  gather_head(a->k, b, h * dk, sk, dk, kh);
+  gather_head(a->v, b, h * dv, sk, dv, vh);
+  for (int64_t i = 0; i < sq; ++i) {
+    const float *qi = qh + i * dk;
+    int64_t limit = a->causal ? (i + (sk - sq) + 1) : sk; /* keys < limit */
+    if (limit > sk)
+      limit = sk;
+    float mx = -INFINITY;
+    for (int64_t j = 0; j < sk; ++j) {
+      float s;
+      if (j >= limit) {
+        s = -INFINITY;
+      } else {
+        const float *kj = kh + j * dk;
+        float dot = 0;
+        for (int64_t c = 0; c < dk; ++c)
+          dot += qi[c] * kj[c];
+        s = dot * a->scale;
+        if (a->has_mask && AT2(a->keep, b, j) == 0.0f)
+          s = a->replace ? a->mask_value : s + a->mask_value;
+      }
+      scores[j] = s;
+      mx = s > mx ? s : mx;
+    }
+    float total = 0;
+    if (mx == -INFINITY) { /* every key masked out by causality: zeros */
+      for (int64_t j = 0; j < sk; ++j)
+        scores[j] = 0;
+    } else {
+      for (int64_t j = 0; j < sk; ++j) {
+        float e = expf(scores[j] - mx);
+        scores[j] = e;
+        total += e;
+      }
+    }
+    float inv = total > 0 ? 1.0f / total : 0.0f;
+    for (int64_t c = 0; c < dv; ++c)
+      acc[c] = 0;
+    for (int64_t j = 0; j < sk; ++j) {
+      float p = scores[j];
+      if (p == 0.0f)
+        continue;
+      const float *vj = vh + j * dv;
+      for (int64_t c = 0; c < dv; ++c)
+        acc[c] += p * vj[c];
+    }
+    for (int64_t c = 0; c < dv; ++c)
+      AT3(a->out, b, i, h * dv + c) = acc[c] * inv;
+  }
+}
+
+static void attn_tasks(void *arg, int64_t begin, int64_t end) {
+  const attn_args *a = (const attn_args *)arg;
+  int64_t sq = a->q->sizes[1], sk = a->k->sizes[1];
+  size_t floats = (size_t)(sq * a->dk + sk * a->dk + sk * a->dv + sk + a->dv + 64);
+  float *buf = (float *)malloc(floats * sizeof(float));
+  if (!buf) {
+    bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, "attention: out of memory");
+    return;
+  }
+  float *qh = buf, *kh = qh + sq * a->dk, *vh = kh + sk * a->dk,
+        *scores = vh + sk * a->dv, *acc = scores + sk;
+  for (int64_t t = begin; t < end; ++t)
+    attn_head(a, t / a->heads, t % a->heads, qh, kh, vh, scores, acc);
+  free(buf);
+}
+
+void _mlir_ciface_bertc_attention_f32(bertc_memref3d_f32 *q, bertc_memref3d_f32 *k,
+                                      bertc_memref3d_f32 *v, bertc_memref2d_f32 *keep,
+                                      bertc_memref3d_f32 *out, int64_t num_heads,
+                                      float scale, int64_t causal, float mask_value,
+                                      int64_t mask_replace, int64_t has_mask) {
+  if (num_heads <= 0 || q->sizes[2] % num_heads || v->sizes[2] % num_heads) {
+    bertc_cpu_report_error(BERTC_ABI_ERROR_INTERNAL,
+                           "attention: hidden size is not a multiple of the heads");
+    return;
+  }
+  attn_args args = {q, k, v, keep, out, num_heads, q->sizes[2] / num_heads,
+                    v->sizes[2] / num_heads, causal, mask_replace, has_mask,
+                    scale, mask_value};
+  bertc_cpu_parallel_for(q->sizes[0] * num_heads, 1, attn_tasks, &args);
+}
