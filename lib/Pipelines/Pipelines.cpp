@@ -49,6 +49,7 @@ void bertc::buildGraphPipeline(OpPassManager &pm,
   fpm.addPass(createFuseLayerNorm());
   fpm.addPass(createFuseGelu());
   fpm.addPass(createFuseLinear());
+  fpm.addPass(createFuseAttention());
   fpm.addPass(createFuseSkipLayerNorm());
   fpm.addPass(createCanonicalizerPass());
   fpm.addPass(createCSEPass());

@@ -85,4 +85,24 @@ def FuseLinear : Pass<"bertc-fuse-linear", "mlir::func::FuncOp"> {
   let dependentDialects = ["bertc::BertcDialect"];
 }
 
+def FuseAttention : Pass<"bertc-fuse-attention", "mlir::func::FuncOp"> {
+  let summary = "Fold multi-head attention subgraphs into bertc.attention";
+  let description = [{
+    From each Softmax over the last axis: finds the Q K^T MatMul, traces Q,
+    K and V back through Reshape/Transpose to [batch, seq, hidden] (or
+    sequence-first) sources with a symbolic layout analysis, folds scalar
+    scales, evaluates the mask terms (padding from the attention_mask input
+    in its additive, finfo.min, Where and bool forms; causal from Trilu or a
+    lower-triangular buffer), follows P V back to the merged heads, and
+    replaces it all with bertc.attention. Every Softmax that does not fuse
+    gets a remark naming the node where the match broke
+    (`bertc --fusion-report` prints them).
+  }];
+  let statistics = [
+    Statistic<"numAttentions", "attentions", "Number of bertc.attention ops">,
+    Statistic<"numMissed", "missed", "Softmax ops that did not fuse">
+  ];
+  let dependentDialects = ["bertc::BertcDialect"];
+}
+
 #endif // BERTC_TRANSFORMS_PASSES_TD
