@@ -7,6 +7,8 @@
 // stops at any stage and prints or writes what it has.
 //
 //===----------------------------------------------------------------------===//
+#include "bertc/Dialect/Bertc/IR/BertcOps.h"
+#include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 #include "bertc/Import/ONNXImporter.h"
 #include "bertc/Pipelines/Pipelines.h"
 #include "bertc/Target/ModelLibrary.h"
@@ -79,6 +81,23 @@ cl::opt<bool> noKernelCalls(
     cl::desc("Lower matmuls to loops instead of calling the GEMM kernels"),
     cl::init(false), cl::cat(category));
 
+cl::opt<bool> noFusions(
+    "no-fusions",
+    cl::desc("Skip the transformer fusions (bertc-fuse-*): plain onnx lowering"),
+    cl::init(false), cl::cat(category));
+cl::opt<bool> fusionReport(
+    "fusion-report",
+    cl::desc("Print, per fused kind, how many subgraphs were fused, and for "
+             "each Softmax that did not fuse into attention, the node where "
+             "the match broke"),
+    cl::init(false), cl::cat(category));
+
+/// Missed-fusion remarks collected for --fusion-report.
+std::vector<std::string> &missedFusions() {
+  static std::vector<std::string> missed;
+  return missed;
+}
+
 std::string defaultOutput() {
   if (emit == Emit::ONNX || emit == Emit::MLIR || emit == Emit::Lowered ||
       emit == Emit::LLVM)
@@ -88,10 +107,86 @@ std::string defaultOutput() {
   return std::string(path);
 }
 
+/// The ONNX node name in a location, or "?".
+std::string nodeOf(Location loc) {
+  std::string node;
+  loc->walk([&](Location l) {
+    if (auto n = dyn_cast<NameLoc>(l)) {
+      node = n.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return node.empty() ? "?" : node;
+}
+
+/// Prints the fusion report: counts of fused ops, what onnx ops of the
+/// fused patterns remain, and why attention candidates did not fuse.
+void printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
+  unsigned attention = 0, layerNorm = 0, skipLayerNorm = 0, gelu = 0,
+           linear = 0, linearAct = 0, softmax = 0, reduceMean = 0, erf = 0,
+           lnOp = 0;
+  module.walk([&](Operation *op) {
+    if (isa<bertc::AttentionOp>(op))
+      ++attention;
+    else if (auto ln = dyn_cast<bertc::LayerNormOp>(op)) {
+      ++layerNorm;
+      skipLayerNorm += ln.getSkip() ? 1 : 0;
+    } else if (isa<bertc::GeluOp>(op))
+      ++gelu;
+    else if (auto l = dyn_cast<bertc::LinearOp>(op)) {
+      ++linear;
+      if (l.getActivation() != bertc::Activation::none) {
+        ++linearAct;
+        if (l.getActivation() != bertc::Activation::relu)
+          ++gelu;
+      }
+    } else if (isa<bertc::onnx::SoftmaxOp>(op))
+      ++softmax;
+    else if (isa<bertc::onnx::ReduceMeanOp>(op))
+      ++reduceMean;
+    else if (isa<bertc::onnx::ErfOp>(op))
+      ++erf;
+    else if (isa<bertc::onnx::LayerNormalizationOp>(op))
+      ++lnOp;
+  });
+  os << "fusion report: " << inputFile << "\n";
+  os << "  attention   " << attention << "\n";
+  os << "  layer_norm  " << layerNorm << " (" << skipLayerNorm
+     << " with residual input)\n";
+  os << "  gelu        " << gelu << "\n";
+  os << "  linear      " << linear << " (" << linearAct
+     << " with activation epilogue)\n";
+  os << "remaining onnx ops of fused patterns: Softmax " << softmax
+     << ", ReduceMean " << reduceMean << ", Erf " << erf
+     << ", LayerNormalization " << lnOp << "\n";
+  auto &missed = missedFusions();
+  if (missed.empty()) {
+    os << "no missed attention candidates\n";
+    return;
+  }
+  os << "not fused:\n";
+  for (const std::string &m : missed)
+    os << m << "\n";
+}
+
 /// `file: error: message`, naming the ONNX node when the location has one.
 struct DriverDiagnostics {
   explicit DriverDiagnostics(MLIRContext &ctx) {
     ctx.getDiagEngine().registerHandler([](Diagnostic &diag) {
+      // Fusion passes explain every subgraph they do not fuse; those go to
+      // the --fusion-report (and nowhere otherwise).
+      std::string msg = diag.str();
+      constexpr llvm::StringLiteral tag = "bertc-fusion-missed: ";
+      if (diag.getSeverity() == DiagnosticSeverity::Remark &&
+          llvm::StringRef(msg).starts_with(tag)) {
+        std::string entry = "  node '" + nodeOf(diag.getLocation()) + "': " +
+                            msg.substr(tag.size());
+        for (Diagnostic &note : diag.getNotes())
+          entry += " (at node '" + nodeOf(note.getLocation()) + "')";
+        missedFusions().push_back(entry);
+        return success();
+      }
       printDiag(diag);
       for (Diagnostic &note : diag.getNotes())
         printDiag(note);
@@ -243,11 +338,14 @@ int main(int argc, char **argv) {
   // 2. Graph optimizations.
   bertc::PipelineOptions pipelineOptions;
   pipelineOptions.kernelCalls = !noKernelCalls;
+  pipelineOptions.fusions = !noFusions;
   if (failed(runPipeline(*module, timing, [&](OpPassManager &pm) {
         bertc::buildGraphPipeline(pm, pipelineOptions);
         return success();
       })))
     return 1;
+  if (fusionReport)
+    printFusionReport(*module, llvm::errs());
   if (emit == Emit::MLIR)
     return writeText([&](llvm::raw_ostream &os) { module->print(os); });
 
