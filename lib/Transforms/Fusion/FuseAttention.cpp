@@ -236,41 +236,46 @@ struct HeadView {
   double scale = 1.0;
 };
 
-/// Expected head-view forms: rows of kinds. `keyT` for K^T (d before seq).
+/// Expected head-view forms: [batch, heads, seq, d] or [batch * heads,
+/// seq, d] (K^T: d before seq). Batch or seq may be empty (static size 1).
 bool matchHeadForm(const Layout &l, bool keyT, HeadView &hv) {
-  auto single = [](const Dim &d, Kind k) {
-    return d.size() == 1 && d[0].kind == k;
+  auto seqOrBatch = [](const Dim &d) {
+    return d.empty() ||
+           (d.size() == 1 && (d[0].kind == Kind::A0 || d[0].kind == Kind::A1));
   };
-  auto isSeqOrBatch = [](const Dim &d) {
-    return d.size() == 1 && (d[0].kind == Kind::A0 || d[0].kind == Kind::A1);
-  };
-  const Dim *batch = nullptr, *seq = nullptr, *dim = nullptr;
+  Dim batch;
+  const Dim *seq = nullptr, *dim = nullptr;
   int64_t heads = 0;
   if (l.size() == 4) {
-    if (!isSeqOrBatch(l[0]) || l[1].size() != 1 || l[1][0].kind != Kind::Heads)
+    if (!seqOrBatch(l[0]) || l[1].size() != 1 || l[1][0].kind != Kind::Heads)
       return false;
     heads = l[1][0].size;
-    batch = &l[0];
+    batch = l[0];
     seq = keyT ? &l[3] : &l[2];
     dim = keyT ? &l[2] : &l[3];
   } else if (l.size() == 3) {
     // [batch * heads, ...]: batch-major, heads-minor.
-    if (l[0].size() != 2 || l[0][1].kind != Kind::Heads ||
-        (l[0][0].kind != Kind::A0 && l[0][0].kind != Kind::A1))
+    if (l[0].empty() || l[0].back().kind != Kind::Heads || l[0].size() > 2)
       return false;
-    heads = l[0][1].size;
-    static Dim b;
-    b = Dim{l[0][0]};
-    batch = &b;
+    heads = l[0].back().size;
+    batch.assign(l[0].begin(), l[0].end() - 1);
+    if (!seqOrBatch(batch))
+      return false;
     seq = keyT ? &l[2] : &l[1];
     dim = keyT ? &l[1] : &l[2];
   } else {
     return false;
   }
-  if (!isSeqOrBatch(*seq) || !single(*dim, Kind::HeadDim) ||
-      (*seq)[0].kind == (*batch)[0].kind)
+  if (!seqOrBatch(*seq) || dim->size() != 1 || (*dim)[0].kind != Kind::HeadDim)
     return false;
-  hv.batchAxis = (*batch)[0].kind == Kind::A0 ? 0 : 1;
+  if (!batch.empty() && !seq->empty() && batch[0].kind == (*seq)[0].kind)
+    return false;
+  if (!batch.empty())
+    hv.batchAxis = batch[0].kind == Kind::A0 ? 0 : 1;
+  else if (!seq->empty())
+    hv.batchAxis = (*seq)[0].kind == Kind::A0 ? 1 : 0;
+  else
+    hv.batchAxis = 0;
   hv.heads = heads;
   hv.headDim = (*dim)[0].size;
   return true;

@@ -23,6 +23,7 @@
 #include "bertc/Transforms/Passes.h"
 
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace bertc {
 #define GEN_PASS_DEF_FUSELAYERNORM
@@ -78,8 +79,10 @@ struct DecomposedLayerNorm : OpRewritePattern<onnx::ReduceMeanOp> {
     Operation *square = nullptr, *normalize = nullptr;
     onnx::SqrtOp sqrt;
     onnx::ReciprocalOp recip;
+    llvm::SetVector<Operation *> dUsers;
     for (onnx::SubOp sub : subs)
-      for (Operation *u : sub->getUsers()) {
+      dUsers.insert(sub->user_begin(), sub->user_end());
+    for (Operation *u : dUsers) {
         if (!square && matchSquare(u, subs)) {
           square = u;
           continue;
@@ -88,8 +91,8 @@ struct DecomposedLayerNorm : OpRewritePattern<onnx::ReduceMeanOp> {
           normalize = u;
           continue;
         }
-        return failure();
-      }
+      return failure();
+    }
     if (!square || !normalize)
       return failure();
     auto var = onlyUser<onnx::ReduceMeanOp>(square->getResult(0));
@@ -165,7 +168,7 @@ struct NativeLayerNorm : OpRewritePattern<onnx::LayerNormalizationOp> {
                                 PatternRewriter &rewriter) const override {
     auto xType = cast<RankedTensorType>(op.getX().getType());
     auto c = lastDim(op.getX());
-    if (op.getAxis() != xType.getRank() - 1 || !c)
+    if ((int64_t)op.getAxis() != xType.getRank() - 1 || !c)
       return failure();
     auto vecOk = [&](Value v) {
       return !v || isLastAxisVector(v, *c) ||

@@ -60,6 +60,9 @@ Value transposeWeight(PatternRewriter &rewriter, Location loc, Value w) {
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < k; ++j)
       dst[j * n + i] = src[i * k + j];
+  if (dst.size() * sizeof(float) <= 4096) // small: a plain dense attribute
+    return rewriter.create<onnx::ConstantOp>(
+        loc, outType, DenseElementsAttr::get(outType, ArrayRef<float>(dst)));
   ArrayRef<char> bytes(reinterpret_cast<const char *>(dst.data()),
                        dst.size() * sizeof(float));
   AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
