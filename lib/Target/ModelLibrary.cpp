@@ -223,6 +223,27 @@ std::unique_ptr<llvm::Module>
 buildLLVMModule(ModuleOp module, const ModelSignature &signature,
                 llvm::LLVMContext &llvmContext, llvm::TargetMachine &tm,
                 unsigned optLevel) {
+  // bertc.* argument/result attributes (names, dim names) are for the
+  // signature, already read; LLVM translation would warn about them.
+  module.walk([](LLVM::LLVMFuncOp f) {
+    auto strip = [](ArrayAttr attrs) -> ArrayAttr {
+      if (!attrs)
+        return attrs;
+      SmallVector<Attribute> out;
+      for (Attribute a : attrs) {
+        SmallVector<NamedAttribute> kept;
+        for (NamedAttribute na : cast<DictionaryAttr>(a))
+          if (!na.getName().strref().starts_with("bertc."))
+            kept.push_back(na);
+        out.push_back(DictionaryAttr::get(a.getContext(), kept));
+      }
+      return ArrayAttr::get(attrs.getContext(), out);
+    };
+    if (auto a = f.getArgAttrsAttr())
+      f.setArgAttrsAttr(strip(a));
+    if (auto r = f.getResAttrsAttr())
+      f.setResAttrsAttr(strip(r));
+  });
   std::unique_ptr<llvm::Module> m =
       translateModuleToLLVMIR(module, llvmContext, "bertc_model");
   if (!m)

@@ -218,59 +218,75 @@ static void gather_head(const bertc_memref3d_f32 *t, int64_t b, int64_t col0,
   }
 }
 
+/* K of one head, transposed to [d, seq] so that the score loop runs over
+ * keys (vectorizes without reassociating a reduction). */
+static void gather_head_t(const bertc_memref3d_f32 *t, int64_t b, int64_t col0,
+                          int64_t seq, int64_t d, float *dst) {
+  for (int64_t i = 0; i < seq; ++i)
+    for (int64_t c = 0; c < d; ++c)
+      dst[c * seq + i] = AT3(t, b, i, col0 + c);
+}
+
 BERTC_CLONES
 static void attn_head(const attn_args *a, int64_t b, int64_t h, float *qh,
-                      float *kh, float *vh, float *scores, float *acc) {
+                      float *kt, float *vh, float *scores, float *acc) {
   int64_t sq = a->q->sizes[1], sk = a->k->sizes[1], dk = a->dk, dv = a->dv;
   gather_head(a->q, b, h * dk, sq, dk, qh);
-  gather_head(a->k, b, h * dk, sk, dk, kh);
+  gather_head_t(a->k, b, h * dk, sk, dk, kt);
   gather_head(a->v, b, h * dv, sk, dv, vh);
+  const float scale = a->scale;
   for (int64_t i = 0; i < sq; ++i) {
     const float *qi = qh + i * dk;
     int64_t limit = a->causal ? (i + (sk - sq) + 1) : sk; /* keys < limit */
     if (limit > sk)
       limit = sk;
+    if (limit < 0)
+      limit = 0;
+    /* scores[j] = scale * sum_c q[c] k[j][c], vectorized over j. */
+    for (int64_t j = 0; j < limit; ++j)
+      scores[j] = 0.0f;
+    for (int64_t c = 0; c < dk; ++c) {
+      const float qc = qi[c] * scale;
+      const float *kc = kt + c * sk;
+      for (int64_t j = 0; j < limit; ++j)
+        scores[j] += qc * kc[j];
+    }
+    if (a->has_mask) {
+      const float mv = a->mask_value;
+      for (int64_t j = 0; j < limit; ++j)
+        if (AT2(a->keep, b, j) == 0.0f)
+          scores[j] = a->replace ? mv : scores[j] + mv;
+    }
     float mx = -INFINITY;
-    for (int64_t j = 0; j < sk; ++j) {
-      float s;
-      if (j >= limit) {
-        s = -INFINITY;
-      } else {
-        const float *kj = kh + j * dk;
-        float dot = 0;
-        for (int64_t c = 0; c < dk; ++c)
-          dot += qi[c] * kj[c];
-        s = dot * a->scale;
-        if (a->has_mask && AT2(a->keep, b, j) == 0.0f)
-          s = a->replace ? a->mask_value : s + a->mask_value;
-      }
-      scores[j] = s;
-      mx = s > mx ? s : mx;
-    }
+    for (int64_t j = 0; j < limit; ++j)
+      mx = scores[j] > mx ? scores[j] : mx;
     float total = 0;
-    if (mx == -INFINITY) { /* every key masked out by causality: zeros */
-      for (int64_t j = 0; j < sk; ++j)
-        scores[j] = 0;
-    } else {
-      for (int64_t j = 0; j < sk; ++j) {
-        float e = expf(scores[j] - mx);
-        scores[j] = e;
-        total += e;
-      }
+    if (limit == 0 || mx == -INFINITY) {
+      /* every key excluded: the row is zeros */
+      for (int64_t c = 0; c < dv; ++c)
+        AT3(a->out, b, i, h * dv + c) = 0.0f;
+      continue;
     }
-    float inv = total > 0 ? 1.0f / total : 0.0f;
+    for (int64_t j = 0; j < limit; ++j) {
+      float e = expf(scores[j] - mx);
+      scores[j] = e;
+      total += e;
+    }
+    const float inv = 1.0f / total;
     for (int64_t c = 0; c < dv; ++c)
       acc[c] = 0;
-    for (int64_t j = 0; j < sk; ++j) {
-      float p = scores[j];
-      if (p == 0.0f)
-        continue;
+    for (int64_t j = 0; j < limit; ++j) {
+      const float p = scores[j] * inv;
       const float *vj = vh + j * dv;
       for (int64_t c = 0; c < dv; ++c)
         acc[c] += p * vj[c];
     }
-    for (int64_t c = 0; c < dv; ++c)
-      AT3(a->out, b, i, h * dv + c) = acc[c] * inv;
+    if (a->out->strides[2] == 1) {
+      memcpy(&AT3(a->out, b, i, h * dv), acc, (size_t)dv * sizeof(float));
+    } else {
+      for (int64_t c = 0; c < dv; ++c)
+        AT3(a->out, b, i, h * dv + c) = acc[c];
+    }
   }
 }
 
@@ -283,10 +299,10 @@ static void attn_tasks(void *arg, int64_t begin, int64_t end) {
     bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, "attention: out of memory");
     return;
   }
-  float *qh = buf, *kh = qh + sq * a->dk, *vh = kh + sk * a->dk,
+  float *qh = buf, *kt = qh + sq * a->dk, *vh = kt + sk * a->dk,
         *scores = vh + sk * a->dv, *acc = scores + sk;
   for (int64_t t = begin; t < end; ++t)
-    attn_head(a, t / a->heads, t % a->heads, qh, kh, vh, scores, acc);
+    attn_head(a, t / a->heads, t % a->heads, qh, kt, vh, scores, acc);
   free(buf);
 }
 
