@@ -132,6 +132,8 @@ struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
     SmallVector<Value> outs{emptyLike2D(rewriter, loc, x, c, rewriter.getF32Type())};
     if (needSum)
       outs.push_back(emptyLike2D(rewriter, loc, x, c, rewriter.getF32Type()));
+    // A skip broadcast along leading dims has fewer rows: the kernel reads
+    // row i of x with row i % skip_rows of skip.
     int64_t flags = (op.getBeta() ? 1 : 0) | (op.getSkip() ? 2 : 0) |
                     (op.getBias() ? 4 : 0);
     auto call = callKernel(

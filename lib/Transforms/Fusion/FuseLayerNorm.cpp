@@ -201,6 +201,25 @@ struct FuseLayerNormPass
   }
 };
 
+/// `t` equals `full`, or has leading dims of size 1 and then `full`'s dims
+/// (which must not be 1 where `t` has a non-1 size).
+bool isLeadingBroadcast(RankedTensorType t, RankedTensorType full) {
+  if (t == full)
+    return true;
+  if (t.getRank() != full.getRank() || t.getElementType() != full.getElementType())
+    return false;
+  bool leading = true;
+  for (int64_t i = 0; i < t.getRank(); ++i) {
+    int64_t a = t.getDimSize(i), b = full.getDimSize(i);
+    if (leading && a == 1 && b != 1)
+      continue;
+    leading = false;
+    if (a != b)
+      return false;
+  }
+  return true;
+}
+
 /// layer_norm(Add(a, b)) -> layer_norm(a skip b); other users of the Add
 /// read `sum`. Only when a and b have the same type (no broadcasting), so
 /// that the kernel reads both row by row.
@@ -211,16 +230,23 @@ struct SkipLayerNorm : OpRewritePattern<LayerNormOp> {
     if (ln.getSkip())
       return failure();
     auto add = ln.getInput().getDefiningOp<onnx::AddOp>();
-    if (!add || add.getLhs().getType() != add.getRhs().getType() ||
-        add.getLhs().getType() != add.getType())
+    if (!add)
       return failure();
     auto type = cast<RankedTensorType>(add.getType());
     // A static 1 might broadcast against a dynamic size: require none.
     if (llvm::is_contained(type.getShape(), 1) && type.getNumDynamicDims())
       return failure();
+    // x: the operand with the sum's shape; skip: the same shape, or a
+    // leading-ones broadcast of it (embedding + position embeddings).
+    Value x = add.getLhs(), skip = add.getRhs();
+    if (x.getType() != type)
+      std::swap(x, skip);
+    if (x.getType() != type || !isLeadingBroadcast(
+                                   cast<RankedTensorType>(skip.getType()), type))
+      return failure();
     auto fused = rewriter.create<LayerNormOp>(
-        ln.getLoc(), ln.getResultTypes(), add.getLhs(), ln.getGamma(),
-        ln.getBeta(), add.getRhs(), ln.getBias(), ln.getEpsilonAttr());
+        ln.getLoc(), ln.getResultTypes(), x, ln.getGamma(), ln.getBeta(),
+        skip, ln.getBias(), ln.getEpsilonAttr());
     Value oldSum = ln.getSum();
     rewriter.replaceAllUsesWith(add.getResult(), fused.getSum());
     rewriter.replaceAllUsesWith(oldSum, fused.getSum());

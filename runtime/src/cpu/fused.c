@@ -126,6 +126,8 @@ static void ln_rows(void *arg, int64_t begin, int64_t end) {
   int64_t n = a->x->sizes[1];
   int has_beta = a->flags & 1, has_skip = (a->flags >> 1) & 1,
       has_bias = (a->flags >> 2) & 1;
+  /* skip may broadcast along leading dims: fewer rows, repeating. */
+  int64_t skip_rows = has_skip && a->skip->sizes[0] > 0 ? a->skip->sizes[0] : 1;
   float *tmp = NULL;
   if (!a->sum) {
     tmp = (float *)malloc((size_t)(n > 0 ? n : 1) * sizeof(float));
@@ -142,7 +144,7 @@ static void ln_rows(void *arg, int64_t begin, int64_t end) {
     for (int64_t j = 0; j < n; ++j) {
       float v = AT2(a->x, i, j);
       if (has_skip)
-        v += AT2(a->skip, i, j);
+        v += AT2(a->skip, i % skip_rows, j);
       if (has_bias)
         v += AT1(a->bias, j);
       s[j * ss] = v;

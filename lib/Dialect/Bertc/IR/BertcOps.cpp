@@ -98,12 +98,22 @@ LogicalResult LayerNormOp::verify() {
       failed(checkVec(getBeta(), "beta")) || failed(checkVec(getBias(), "bias")))
     return failure();
   if (Value s = getSkip()) {
+    // The input's shape, or broadcast along leading dims of size 1 (position
+    // embeddings [1, seq, hidden] added to [batch, seq, hidden]).
     auto st = rtt(s);
-    if (st.getRank() != in.getRank() ||
-        llvm::any_of(llvm::zip(st.getShape(), in.getShape()), [](auto p) {
-          return sizesConflict(std::get<0>(p), std::get<1>(p));
-        }))
-      return emitOpError("skip must have the input's shape, got ") << st;
+    bool ok = st.getRank() == in.getRank();
+    bool leading = true;
+    for (int64_t i = 0; ok && i < st.getRank(); ++i) {
+      int64_t a = st.getDimSize(i), b = in.getDimSize(i);
+      if (leading && a == 1)
+        continue;
+      leading = false;
+      ok = !sizesConflict(a, b) && !(a == 1 && b != 1);
+    }
+    if (!ok)
+      return emitOpError("skip must have the input's shape (or broadcast "
+                         "along leading dims of size 1), got ")
+             << st;
   }
   for (Value r : getResults()) {
     auto rt = rtt(r);

@@ -69,7 +69,9 @@ def Bertc_LayerNormOp : Bertc_Op<"layer_norm", [Pure, AttrSizedOperandSegments]>
     `sum = input + skip + bias` (each optional term present or not), then
     `output = (sum - mean(sum)) / sqrt(var(sum) + epsilon) * gamma + beta`
     over the last axis. `sum` is also returned: pre-norm blocks use it as the
-    next residual. Without `skip` and `bias`, `sum` is `input`.
+    next residual. Without `skip` and `bias`, `sum` is `input`. `skip` has
+    the input's shape, or broadcasts along leading dimensions of size 1
+    (position embeddings `[1, seq, hidden]`: embedding + LayerNorm).
 
     ```mlir
     %y, %s = bertc.layer_norm %x, %gamma, %beta skip %r {epsilon = 1.0e-12 : f32}
