@@ -1,0 +1,106 @@
+// Fused kernels (runtime/src/cpu/fused.c) against straightforward
+// double-precision references.
+#include "kernel_test_util.h"
+
+#include <gtest/gtest.h>
+
+using namespace bertc_test;
+
+namespace {
+
+TEST(FusedLinear, BiasGeluEpilogue) {
+  const int64_t m = 13, k = 20, n = 37;
+  auto a = randomVec(m * k, 1), w = randomVec(k * n, 2), bias = randomVec(n, 3);
+  std::vector<float> c(m * n);
+  auto A = view2(a, 0, m, k, k, 1), W = view2(w, 0, k, n, n, 1),
+       C = view2(c, 0, m, n, n, 1);
+  auto B = view1(bias, n);
+  ThreadedCtx ctx(2);
+  _mlir_ciface_bertc_linear_f32(&A, &W, &B, &C, /*gelu_erf*/ 2, 1);
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) {
+      double x = bias[j];
+      for (int64_t p = 0; p < k; ++p)
+        x += (double)a[i * k + p] * w[p * n + j];
+      double ref = 0.5 * x * (1 + std::erf(x / std::sqrt(2.0)));
+      EXPECT_NEAR(c[i * n + j], ref, 1e-4 * (1 + std::fabs(ref)));
+    }
+}
+
+TEST(FusedLayerNorm, SkipWithBroadcastRowsAndSum) {
+  const int64_t rows = 6, skipRows = 3, n = 40;
+  auto x = randomVec(rows * n, 1), skip = randomVec(skipRows * n, 2);
+  auto g = randomVec(n, 3), b = randomVec(n, 4);
+  std::vector<float> y(rows * n), s(rows * n);
+  auto X = view2(x, 0, rows, n, n, 1), S = view2(skip, 0, skipRows, n, n, 1),
+       Y = view2(y, 0, rows, n, n, 1), Sum = view2(s, 0, rows, n, n, 1);
+  auto G = view1(g, n), Bt = view1(b, n);
+  _mlir_ciface_bertc_skip_layer_norm_f32(&X, &G, &Bt, &S, &G, &Y, &Sum, 1e-5f,
+                                         /*beta | skip*/ 3);
+  for (int64_t i = 0; i < rows; ++i) {
+    double mean = 0, var = 0;
+    std::vector<double> v(n);
+    for (int64_t j = 0; j < n; ++j)
+      mean += v[j] = (double)x[i * n + j] + skip[(i % skipRows) * n + j];
+    mean /= n;
+    for (double e : v)
+      var += (e - mean) * (e - mean);
+    var /= n;
+    for (int64_t j = 0; j < n; ++j) {
+      EXPECT_NEAR(s[i * n + j], v[j], 1e-5);
+      double ref = (v[j] - mean) / std::sqrt(var + 1e-5) * g[j] + b[j];
+      EXPECT_NEAR(y[i * n + j], ref, 1e-4);
+    }
+  }
+}
+
+/// Reference attention for one configuration.
+void attentionCase(bool causal, bool replace, float maskValue) {
+  const int64_t batch = 2, seq = 7, heads = 2, d = 8, h = heads * d;
+  auto q = randomVec(batch * seq * h, 1), k = randomVec(batch * seq * h, 2),
+       v = randomVec(batch * seq * h, 3);
+  std::vector<float> keep(batch * seq, 1.0f), out(batch * seq * h);
+  keep[0 * seq + 6] = 0; // batch 0: last key padded
+  keep[1 * seq + 3] = 0;
+  auto Q = view3(q, batch, seq, h), K = view3(k, batch, seq, h),
+       V = view3(v, batch, seq, h), O = view3(out, batch, seq, h);
+  auto M = view2(keep, 0, batch, seq, seq, 1);
+  ThreadedCtx ctx(2);
+  const float scale = 0.3f;
+  _mlir_ciface_bertc_attention_f32(&Q, &K, &V, &M, &O, heads, scale, causal,
+                                   maskValue, replace, 1);
+  for (int64_t b = 0; b < batch; ++b)
+    for (int64_t hh = 0; hh < heads; ++hh)
+      for (int64_t i = 0; i < seq; ++i) {
+        std::vector<double> s(seq);
+        double mx = -INFINITY;
+        for (int64_t j = 0; j < seq; ++j) {
+          double dot = 0;
+          for (int64_t c = 0; c < d; ++c)
+            dot += (double)q[(b * seq + i) * h + hh * d + c] *
+                   k[(b * seq + j) * h + hh * d + c];
+          s[j] = dot * scale;
+          if (keep[b * seq + j] == 0)
+            s[j] = replace ? maskValue : s[j] + maskValue;
+          if (causal && j > i)
+            s[j] = -INFINITY;
+          mx = std::max(mx, s[j]);
+        }
+        double tot = 0;
+        for (double &e : s)
+          tot += e = std::exp(e - mx);
+        for (int64_t c = 0; c < d; ++c) {
+          double ref = 0;
+          for (int64_t j = 0; j < seq; ++j)
+            ref += s[j] / tot * v[(b * seq + j) * h + hh * d + c];
+          EXPECT_NEAR(out[(b * seq + i) * h + hh * d + c], ref, 1e-5)
+              << "b=" << b << " h=" << hh << " i=" << i;
+        }
+      }
+}
+
+TEST(FusedAttention, PaddingAdditive) { attentionCase(false, false, -10000.0f); }
+TEST(FusedAttention, PaddingReplace) { attentionCase(false, true, -3.4e38f); }
+TEST(FusedAttention, CausalAndPadding) { attentionCase(true, false, -10000.0f); }
+
+} // namespace
