@@ -150,14 +150,55 @@ static void micro_avx512(int64_t kc, const float *a, const float *b,
 }
 #endif
 
+#ifdef BERTC_X86
+/* Same product, written straight into C (unit column stride): rows x cols
+ * valid, cols <= 32 handled with store masks. Saves the tile round trip. */
+__attribute__((target("avx512f")))
+static void micro_avx512_c(int64_t kc, const float *a, const float *b,
+                           float *c, int64_t ldc, int64_t rows, int64_t cols,
+                           int accumulate) {
+  __m512 acc[MR][2];
+  for (int r = 0; r < MR; ++r)
+    acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (int64_t kk = 0; kk < kc; ++kk) {
+    const float *ak = a + kk * MR;
+    __m512 b0 = _mm512_load_ps(b + kk * NR);
+    __m512 b1 = _mm512_load_ps(b + kk * NR + 16);
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r) {
+      __m512 av = _mm512_set1_ps(ak[r]);
+      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
+      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
+    }
+  }
+  __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
+  __mmask16 m1 = cols >= 32 ? 0xFFFF
+                 : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
+  for (int r = 0; r < rows; ++r) {
+    float *cr = c + r * ldc;
+    __m512 x0 = acc[r][0], x1 = acc[r][1];
+    if (accumulate) {
+      x0 = _mm512_add_ps(x0, _mm512_maskz_loadu_ps(m0, cr));
+      x1 = _mm512_add_ps(x1, _mm512_maskz_loadu_ps(m1, cr + 16));
+    }
+    _mm512_mask_storeu_ps(cr, m0, x0);
+    _mm512_mask_storeu_ps(cr + 16, m1, x1);
+  }
+}
+
+static int have_avx512(void) {
+  static int have = -1;
+  if (have < 0) {
+    __builtin_cpu_init();
+    have = __builtin_cpu_supports("avx512f") ? 1 : 0;
+  }
+  return have;
+}
+#endif
+
 static micro_fn select_micro(void) {
 #ifdef BERTC_X86
-  static int have512 = -1;
-  if (have512 < 0) {
-    __builtin_cpu_init();
-    have512 = __builtin_cpu_supports("avx512f") ? 1 : 0;
-  }
-  if (have512)
+  if (have_avx512())
     return micro_avx512;
 #endif
   return micro_generic;
@@ -194,6 +235,7 @@ typedef struct {
   const float *apack; /* packed A: ceil(m / MR) panels of k x MR */
   int64_t nb;         /* columns per task */
   micro_fn micro;
+  int direct;         /* AVX-512 kernel storing straight into C */
 } gemm_job;
 
 static void gemm_task(void *arg, int64_t begin, int64_t end) {
@@ -219,9 +261,16 @@ static void gemm_task(void *arg, int64_t begin, int64_t end) {
         int64_t m0 = pm * MR, rows = g->m - m0 < MR ? g->m - m0 : MR;
         for (int64_t p = 0; p < panels_n; ++p) {
           int64_t c0 = n0 + p * NR, cols = n1 - c0 < NR ? n1 - c0 : NR;
+          float *cp = g->c + m0 * g->scm + c0 * g->scn;
+#ifdef BERTC_X86
+          if (g->direct) {
+            micro_avx512_c(kc, ap, bpack + p * kc * NR, cp, g->scm, rows, cols,
+                           acc);
+            continue;
+          }
+#endif
           g->micro(kc, ap, bpack + p * kc * NR, tile);
-          store_tile(g->c + m0 * g->scm + c0 * g->scn, g->scm, g->scn, tile,
-                     rows, cols, acc);
+          store_tile(cp, g->scm, g->scn, tile, rows, cols, acc);
         }
       }
     }
@@ -279,7 +328,10 @@ static void sgemm(const float *a, int64_t sam, int64_t sak, const float *b,
       nb = NR;
   }
   gemm_job g = {b, sbk, sbn, c, scm, scn, m, n, k, accumulate, apack, nb,
-                select_micro()};
+                select_micro(), 0};
+#ifdef BERTC_X86
+  g.direct = scn == 1 && have_avx512();
+#endif
   int64_t tasks = (n + nb - 1) / nb;
   if (parallel)
     bertc_cpu_parallel_for(tasks, 1, gemm_task, &g);
