@@ -73,10 +73,15 @@ def ConvertBertcToKernels : Pass<"convert-bertc-to-kernels", "mlir::func::FuncOp
     `bertc_skip_layer_norm_f32`, `bertc_attention_f32`); leading dimensions
     are collapsed so that kernels see [rows, features]. `bertc.gelu` becomes
     an elementwise `linalg.generic`. Attention masks of any element type are
-    converted to an f32 keep-mask. Runs before convert-onnx-to-linalg; after
-    bufferization, bertc-linalg-to-kernel-calls turns the calls into
-    `func.call`s.
+    converted to an f32 keep-mask. Constant linear weights are packed at
+    compile time into the GEMM's panel layout (`bertc_linear_packed_f32`).
+    Runs before convert-onnx-to-linalg; after bufferization,
+    bertc-linalg-to-kernel-calls turns the calls into `func.call`s.
   }];
+  let options = [
+    Option<"prepackWeights", "prepack-weights", "bool", "true",
+           "Pack constant linear weights into the GEMM panel layout">
+  ];
   let statistics = [
     Statistic<"numKernelCalls", "kernel-calls", "Number of fused kernel calls">
   ];

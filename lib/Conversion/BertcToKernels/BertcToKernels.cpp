@@ -7,11 +7,15 @@
 //
 //===----------------------------------------------------------------------===//
 #include "bertc/Conversion/Passes.h"
+#include "bertc/Dialect/ONNX/IR/ONNXOps.h"
+#include "bertc/cpu_kernels.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -85,8 +89,53 @@ bool allF32(Operation *op) {
          });
 }
 
+/// A constant f32 [K, N] weight packed at compile time into the GEMM's
+/// panel layout [ceil(N / NR), K, NR] (runtime/include/bertc/cpu_kernels.h),
+/// so the kernel never repacks it. Null if the weight is not a constant.
+Value packWeight(PatternRewriter &rewriter, Location loc, Value w) {
+  auto c = w.getDefiningOp<onnx::ConstantOp>();
+  if (!c)
+    return {};
+  ElementsAttr attr = c.getValue();
+  auto type = cast<RankedTensorType>(attr.getType());
+  if (!type.getElementType().isF32() || type.getRank() != 2 ||
+      !type.hasStaticShape())
+    return {};
+  int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+  constexpr int64_t nr = BERTC_GEMM_NR;
+  int64_t panels = (n + nr - 1) / nr;
+  std::vector<float> src;
+  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
+    auto values = dense.getValues<float>();
+    src.assign(values.begin(), values.end());
+  } else if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = res.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != size_t(k * n) * sizeof(float))
+      return {};
+    const float *f = reinterpret_cast<const float *>(blob->getData().data());
+    src.assign(f, f + k * n);
+  } else {
+    return {};
+  }
+  std::vector<float> packed(size_t(panels * k * nr), 0.0f);
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t j = 0; j < nr && p * nr + j < n; ++j)
+        packed[(p * k + kk) * nr + j] = src[kk * n + p * nr + j];
+  auto packedType = RankedTensorType::get({panels, k, nr}, rewriter.getF32Type());
+  ArrayRef<char> bytes(reinterpret_cast<const char *>(packed.data()),
+                       packed.size() * sizeof(float));
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      bytes, 64, /*dataIsMutable=*/false);
+  return rewriter.create<onnx::ConstantOp>(
+      loc, packedType,
+      DenseResourceElementsAttr::get(packedType, "weight_packed", std::move(blob)));
+}
+
 struct LowerLinear : OpRewritePattern<LinearOp> {
-  using OpRewritePattern::OpRewritePattern;
+  LowerLinear(MLIRContext *ctx, bool prepack)
+      : OpRewritePattern(ctx), prepack(prepack) {}
+  bool prepack;
   LogicalResult matchAndRewrite(LinearOp op,
                                 PatternRewriter &rewriter) const override {
     if (!allF32(op))
@@ -94,6 +143,7 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
     Location loc = op.getLoc();
     Value a = collapseRows(rewriter, loc, op.getInput());
     Value w = op.getWeight();
+    Value packed = prepack ? packWeight(rewriter, w.getLoc(), w) : Value();
     Value bias = op.getBias() ? op.getBias() : Value();
     OpFoldResult n = tensor::getMixedSize(rewriter, loc, w, 1);
     Value out = emptyLike2D(rewriter, loc, a, n, rewriter.getF32Type());
@@ -103,7 +153,8 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
       biasArg = rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{1},
                                                  rewriter.getF32Type());
     auto call = callKernel(
-        rewriter, loc, "bertc_linear_f32", {a, w, biasArg}, {out},
+        rewriter, loc, packed ? "bertc_linear_packed_f32" : "bertc_linear_f32",
+        {a, packed ? packed : w, biasArg}, {out},
         {rewriter.getI64IntegerAttr(static_cast<int64_t>(op.getActivation())),
          rewriter.getI64IntegerAttr(bias ? 1 : 0)});
     rewriter.replaceOp(op, expandRows(rewriter, loc, call.getResult(0),
@@ -258,10 +309,11 @@ struct LowerGelu : OpRewritePattern<GeluOp> {
 
 struct ConvertBertcToKernelsPass
     : bertc::impl::ConvertBertcToKernelsBase<ConvertBertcToKernelsPass> {
+  using ConvertBertcToKernelsBase::ConvertBertcToKernelsBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerLinear, LowerLayerNorm, LowerAttention, LowerGelu>(
-        &getContext());
+    patterns.add<LowerLayerNorm, LowerAttention, LowerGelu>(&getContext());
+    patterns.add<LowerLinear>(&getContext(), prepackWeights);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     bool left = false;

@@ -28,11 +28,25 @@ void _mlir_ciface_bertc_batch_matmul_f32(bertc_memref3d_f32 *A,
                                          bertc_memref3d_f32 *C,
                                          int64_t accumulate);
 
+/* GEMM register tile: B (weights) panels are NR columns wide. The compiler
+ * packs constant weights into this layout at compile time:
+ * packed[p][k][j] = W[k][p * NR + j] (zero past N), shape [ceil(N/NR), K, NR]. */
+#define BERTC_GEMM_NR 32
+
 /* Fused kernels (runtime/src/cpu/fused.c), called for bertc-dialect ops.
  * act: 0 none, 1 relu, 2 gelu (erf), 3 gelu (tanh), 4 quick gelu. */
 void _mlir_ciface_bertc_linear_f32(bertc_memref2d_f32 *a, bertc_memref2d_f32 *w,
                                    bertc_memref1d_f32 *bias, bertc_memref2d_f32 *c,
                                    int64_t act, int64_t has_bias);
+/* As bertc_linear_f32 with W pre-packed (see BERTC_GEMM_NR). */
+void _mlir_ciface_bertc_linear_packed_f32(bertc_memref2d_f32 *a,
+                                          bertc_memref3d_f32 *w_packed,
+                                          bertc_memref1d_f32 *bias,
+                                          bertc_memref2d_f32 *c, int64_t act,
+                                          int64_t has_bias);
+/* C = A . W with W pre-packed, as used by bertc_linear_packed_f32. */
+void bertc_cpu_sgemm_packed_b(const bertc_memref2d_f32 *a, const float *b_packed,
+                              bertc_memref2d_f32 *c);
 /* flags: 1 beta, 2 skip, 4 bias. y = LN(x + skip + bias) * gamma + beta. */
 void _mlir_ciface_bertc_layer_norm_f32(bertc_memref2d_f32 *x, bertc_memref1d_f32 *gamma,
                                        bertc_memref1d_f32 *beta, bertc_memref2d_f32 *skip,

@@ -135,10 +135,33 @@ static void epilogue_rows(void *arg, int64_t begin, int64_t end) {
   }
 }
 
+static void linear_epilogue(bertc_memref2d_f32 *c, bertc_memref1d_f32 *bias,
+                            int64_t act, int64_t has_bias);
+
+void _mlir_ciface_bertc_linear_packed_f32(bertc_memref2d_f32 *a,
+                                          bertc_memref3d_f32 *wp,
+                                          bertc_memref1d_f32 *bias,
+                                          bertc_memref2d_f32 *c, int64_t act,
+                                          int64_t has_bias) {
+  if (wp->sizes[2] != BERTC_GEMM_NR || wp->sizes[1] != a->sizes[1] ||
+      wp->sizes[0] * BERTC_GEMM_NR < c->sizes[1]) {
+    bertc_cpu_report_error(BERTC_ABI_ERROR_INTERNAL,
+                           "linear: packed weight does not match the operands");
+    return;
+  }
+  bertc_cpu_sgemm_packed_b(a, wp->aligned + wp->offset, c);
+  linear_epilogue(c, bias, act, has_bias);
+}
+
 void _mlir_ciface_bertc_linear_f32(bertc_memref2d_f32 *a, bertc_memref2d_f32 *w,
                                    bertc_memref1d_f32 *bias, bertc_memref2d_f32 *c,
                                    int64_t act, int64_t has_bias) {
   _mlir_ciface_bertc_matmul_f32(a, w, c, 0);
+  linear_epilogue(c, bias, act, has_bias);
+}
+
+static void linear_epilogue(bertc_memref2d_f32 *c, bertc_memref1d_f32 *bias,
+                            int64_t act, int64_t has_bias) {
   if (!has_bias && act == ACT_NONE)
     return;
   epilogue_args args = {c, bias, act, has_bias};

@@ -28,7 +28,7 @@
 #endif
 
 #define MR 12
-#define NR 32
+#define NR BERTC_GEMM_NR
 #define KC 256
 
 static void *alloc64(size_t bytes) {
@@ -236,6 +236,7 @@ typedef struct {
   int64_t nb;         /* columns per task */
   micro_fn micro;
   int direct;         /* AVX-512 kernel storing straight into C */
+  const float *bpre;  /* B packed at compile time: [panel][k][NR], or NULL */
 } gemm_job;
 
 static void gemm_task(void *arg, int64_t begin, int64_t end) {
@@ -253,23 +254,25 @@ static void gemm_task(void *arg, int64_t begin, int64_t end) {
     for (int64_t k0 = 0; k0 < g->k; k0 += KC) {
       int64_t kc = g->k - k0 < KC ? g->k - k0 : KC;
       int acc = g->accumulate || k0 > 0;
-      for (int64_t p = 0; p < panels_n; ++p)
-        pack_b_panel(g->b, g->sbk, g->sbn, k0, kc, n0 + p * NR, n1,
-                     bpack + p * kc * NR);
+      if (!g->bpre)
+        for (int64_t p = 0; p < panels_n; ++p)
+          pack_b_panel(g->b, g->sbk, g->sbn, k0, kc, n0 + p * NR, n1,
+                       bpack + p * kc * NR);
       for (int64_t pm = 0; pm < panels_m; ++pm) {
         const float *ap = g->apack + pm * g->k * MR + k0 * MR;
         int64_t m0 = pm * MR, rows = g->m - m0 < MR ? g->m - m0 : MR;
         for (int64_t p = 0; p < panels_n; ++p) {
           int64_t c0 = n0 + p * NR, cols = n1 - c0 < NR ? n1 - c0 : NR;
           float *cp = g->c + m0 * g->scm + c0 * g->scn;
+          const float *bp = g->bpre ? g->bpre + ((n0 / NR + p) * g->k + k0) * NR
+                                    : bpack + p * kc * NR;
 #ifdef BERTC_X86
           if (g->direct) {
-            micro_avx512_c(kc, ap, bpack + p * kc * NR, cp, g->scm, rows, cols,
-                           acc);
+            micro_avx512_c(kc, ap, bp, cp, g->scm, rows, cols, acc);
             continue;
           }
 #endif
-          g->micro(kc, ap, bpack + p * kc * NR, tile);
+          g->micro(kc, ap, bp, tile);
           store_tile(cp, g->scm, g->scn, tile, rows, cols, acc);
         }
       }
@@ -291,9 +294,11 @@ static void pack_a_task(void *arg, int64_t begin, int64_t end) {
                  p->apack + pm * p->k * MR);
 }
 
-static void sgemm(const float *a, int64_t sam, int64_t sak, const float *b,
-                  int64_t sbk, int64_t sbn, float *c, int64_t scm, int64_t scn,
-                  int64_t m, int64_t n, int64_t k, int accumulate, int parallel) {
+static void sgemm_impl(const float *a, int64_t sam, int64_t sak,
+                       const float *b, int64_t sbk, int64_t sbn,
+                       const float *bpre, float *c, int64_t scm, int64_t scn,
+                       int64_t m, int64_t n, int64_t k, int accumulate,
+                       int parallel) {
   if (m <= 0 || n <= 0)
     return;
   if (k <= 0) {
@@ -328,7 +333,7 @@ static void sgemm(const float *a, int64_t sam, int64_t sak, const float *b,
       nb = NR;
   }
   gemm_job g = {b, sbk, sbn, c, scm, scn, m, n, k, accumulate, apack, nb,
-                select_micro(), 0};
+                select_micro(), 0, bpre};
 #ifdef BERTC_X86
   g.direct = scn == 1 && have_avx512();
 #endif
@@ -338,6 +343,20 @@ static void sgemm(const float *a, int64_t sam, int64_t sak, const float *b,
   else
     gemm_task(&g, 0, tasks);
   free(apack);
+}
+
+static void sgemm(const float *a, int64_t sam, int64_t sak, const float *b,
+                  int64_t sbk, int64_t sbn, float *c, int64_t scm, int64_t scn,
+                  int64_t m, int64_t n, int64_t k, int accumulate, int parallel) {
+  sgemm_impl(a, sam, sak, b, sbk, sbn, NULL, c, scm, scn, m, n, k, accumulate,
+             parallel);
+}
+
+void bertc_cpu_sgemm_packed_b(const bertc_memref2d_f32 *A, const float *bp,
+                              bertc_memref2d_f32 *C) {
+  sgemm_impl(A->aligned + A->offset, A->strides[0], A->strides[1], NULL, 0, 0,
+             bp, C->aligned + C->offset, C->strides[0], C->strides[1],
+             C->sizes[0], C->sizes[1], A->sizes[1], 0, 1);
 }
 
 void _mlir_ciface_bertc_matmul_f32(bertc_memref2d_f32 *A, bertc_memref2d_f32 *B,

@@ -27,6 +27,28 @@ TEST(FusedLinear, BiasGeluEpilogue) {
     }
 }
 
+TEST(FusedLinear, PrepackedWeightsMatchUnpacked) {
+  const int64_t m = 29, k = 45, n = 70, nr = BERTC_GEMM_NR;
+  const int64_t panels = (n + nr - 1) / nr;
+  auto a = randomVec(m * k, 7), w = randomVec(k * n, 8), bias = randomVec(n, 9);
+  std::vector<float> packed(panels * k * nr, 0.0f);
+  for (int64_t p = 0; p < panels; ++p)
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t j = 0; j < nr && p * nr + j < n; ++j)
+        packed[(p * k + kk) * nr + j] = w[kk * n + p * nr + j];
+  std::vector<float> c1(m * n), c2(m * n);
+  auto A = view2(a, 0, m, k, k, 1), W = view2(w, 0, k, n, n, 1);
+  auto C1 = view2(c1, 0, m, n, n, 1), C2 = view2(c2, 0, m, n, n, 1);
+  auto B = view1(bias, n);
+  bertc_memref3d_f32 WP = {packed.data(), packed.data(), 0, {panels, k, nr},
+                           {k * nr, nr, 1}};
+  ThreadedCtx ctx(2);
+  _mlir_ciface_bertc_linear_f32(&A, &W, &B, &C1, /*relu*/ 1, 1);
+  _mlir_ciface_bertc_linear_packed_f32(&A, &WP, &B, &C2, /*relu*/ 1, 1);
+  for (int64_t i = 0; i < m * n; ++i)
+    ASSERT_NEAR(c1[i], c2[i], 1e-5f) << i;
+}
+
 TEST(FusedLayerNorm, SkipWithBroadcastRowsAndSum) {
   const int64_t rows = 6, skipRows = 3, n = 40;
   auto x = randomVec(rows * n, 1), skip = randomVec(skipRows * n, 2);
