@@ -86,6 +86,8 @@ def generated_models(tmp):
         "gen_bert_op17_ln": ["--family", "bert", "--opset", "17", "--native-ln"],
         "gen_distilbert_op14": ["--family", "distilbert", "--opset", "14"],
         "gen_gpt2_op13": ["--family", "gpt2", "--opset", "13"],
+        "gen_roberta_op14": ["--family", "roberta", "--opset", "14"],
+        "gen_albert_op14": ["--family", "albert", "--opset", "14"],
     }
     paths = []
     for name, args in specs.items():

@@ -985,6 +985,23 @@ LogicalResult Importer::importNode(const NodeProto &node) {
   } else if (type == "Range") {
     if (failed(needInputs(3, 3)) || failed(emit("onnx.Range", in)))
       return failure();
+  } else if (type == "CumSum") {
+    if (failed(needInputs(2, 2)))
+      return failure();
+    auto axes = constantInts(node, 1);
+    if (failed(axes))
+      return failure();
+    if (axes->size() != 1)
+      return error(node) << "axis must be a single constant";
+    auto norm = normAxis(node, (*axes)[0], rankOf(in[0]));
+    auto exclusive = intAttr(node, "exclusive", 0);
+    auto reverse = intAttr(node, "reverse", 0);
+    if (failed(norm) || failed(exclusive) || failed(reverse) ||
+        failed(emit("onnx.CumSum", {in[0]},
+                    {named("axis", i64(*norm)),
+                     named("exclusive", i64(*exclusive != 0)),
+                     named("reverse", i64(*reverse != 0))})))
+      return failure();
   } else if (type == "Trilu") {
     if (failed(needInputs(1, 2)))
       return failure();

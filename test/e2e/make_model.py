@@ -16,6 +16,13 @@ to 17) writes for the Hugging Face module of that name:
   distilbert  DistilBertModel: no token types, q / sqrt(d) before the
               QK matmul, mask by Equal(mask, 0) -> Reshape -> Expand ->
               Where(mask, finfo.min, scores), ffn GELU.
+  roberta     RobertaModel: position ids from the input ids (padding_idx 1):
+              Not(Equal(ids, 1)) -> Cast -> CumSum -> Mul -> Add 1, token
+              types from a buffered zeros tensor (Slice + Expand), LayerNorm
+              eps 1e-5, mask (1 - m) * finfo.min.
+  albert      AlbertModel: factorized embeddings (E = hidden / 2, then a
+              Linear to the hidden size), one set of layer weights shared by
+              every layer, gelu_new (tanh) in the FFN.
   gpt2        GPT2Model (no past): Conv1D weights [in, out] as
               Reshape -> Gemm -> Reshape, packed QKV split by Split, causal
               mask from a Trilu'ed bias buffer sliced by the sequence, Where
@@ -54,6 +61,7 @@ class Builder:
         self.nodes = []
         self.inits = []
         self.count = {}
+        self.named = {}  # shared weights (ALBERT)
 
     def name(self, base):
         n = self.count.get(base, 0)
@@ -245,6 +253,115 @@ def distilbert(b, a):
             [("last_hidden_state", ["batch", "sequence", H])])
 
 
+def roberta(b, a):
+    H, nh = a.hidden, a.heads
+    d = H // nh
+    eps = 1e-5
+    ids, mask = "input_ids", "attention_mask"
+    pad = 1
+    word = b.weight("embeddings.word_embeddings.weight", (a.vocab, H), 0.5)
+    pos = b.weight("embeddings.position_embeddings.weight", (a.max_pos + 2, H), 0.5)
+    typ = b.weight("embeddings.token_type_embeddings.weight", (1, H), 0.5)
+    # create_position_ids_from_input_ids
+    ne = b.op("Not", [b.op("Equal", [ids, b.const(np.array(pad, np.int64))])])
+    m32 = b.op("Cast", [ne], to=TensorProto.INT32)
+    cs = b.op("Cast", [b.op("CumSum", [m32, b.const(np.array(1, np.int64))])],
+              to=TensorProto.INT32)
+    inc = b.op("Mul", [cs, m32])
+    pos_ids = b.op("Add", [b.op("Cast", [inc], to=TensorProto.INT64),
+                           b.const(np.array(pad, np.int64))])
+    # buffered token_type_ids[:, :seq].expand(batch, seq)
+    tbuf = b.init("embeddings.token_type_ids", np.zeros((1, a.max_pos), np.int64))
+    seq = b.unsqueeze(b.dim(ids, 1), [0])
+    tslice = b.op("Slice", [tbuf, b.const(np.array([0], np.int64)), seq,
+                            b.const(np.array([1], np.int64))])
+    tt = b.op("Expand", [tslice, b.op("Shape", [ids])])
+    x = b.op("Add", [b.op("Gather", [word, ids], axis=0), b.op("Gather", [typ, tt], axis=0)])
+    x = b.op("Add", [x, b.op("Gather", [pos, pos_ids], axis=0)])
+    x = layer_norm(b, x, H, eps, a.native_ln)
+    m = b.op("Cast", [b.unsqueeze(b.unsqueeze(mask, [1]), [2])], to=TensorProto.FLOAT)
+    inv = b.op("Sub", [b.const(np.array(1.0, np.float32)), m])
+    ext = b.op("Mul", [inv, b.const(np.array(np.finfo(np.float32).min, np.float32))])
+    for i in range(a.layers):
+        x = encoder_layer(b, x, ext, H, nh, d, a.ffn, eps, a.native_ln, f"l{i}", gelu_erf)
+    b.nodes[-1].output[0] = "last_hidden_state"
+    return ([(ids, TensorProto.INT64), (mask, TensorProto.INT64)],
+            [("last_hidden_state", ["batch", "sequence", H])])
+
+
+def encoder_layer(b, x, ext, H, nh, d, ffn, eps, native_ln, base, act, shared=None):
+    """A BERT-style post-norm encoder layer. `shared` reuses weight names."""
+    base = shared or base
+    lin = (lambda x_, n_in, n_out, nm: linear_named(b, x_, n_in, n_out, nm, shared is not None))
+    q = split_heads(b, lin(x, H, H, f"{base}.attn.query"), nh, d)
+    k = b.op("Transpose", [b.op("Reshape", [
+        lin(x, H, H, f"{base}.attn.key"),
+        b.runtime_shape([b.dim(x, 0), b.dim(x, 1), nh, d])])], perm=[0, 2, 3, 1])
+    v = split_heads(b, lin(x, H, H, f"{base}.attn.value"), nh, d)
+    s = b.op("Div", [b.op("MatMul", [q, k]), b.const(np.array(math.sqrt(d), np.float32))])
+    p = b.op("Softmax", [b.op("Add", [s, ext])], axis=-1 if b.opset >= 13 else 3)
+    ctx = merge_heads(b, b.op("MatMul", [p, v]), H)
+    x = layer_norm_named(b, b.op("Add", [lin(ctx, H, H, f"{base}.attn.output"), x]),
+                         H, eps, native_ln, f"{base}.ln1", shared is not None)
+    h = act(b, lin(x, H, ffn, f"{base}.intermediate"))
+    return layer_norm_named(b, b.op("Add", [lin(h, ffn, H, f"{base}.output"), x]),
+                            H, eps, native_ln, f"{base}.ln2", shared is not None)
+
+
+def linear_named(b, x, n_in, n_out, base, reuse):
+    """linear() whose initializers are created once per name when `reuse`."""
+    if reuse and base + ".weight" in b.named:
+        w, bias = b.named[base + ".weight"], b.named[base + ".bias"]
+    else:
+        w = b.weight(base + ".weight", (n_in, n_out))
+        bias = b.init(base + ".bias", (0.02 * b.rng.standard_normal(n_out)).astype(np.float32))
+        b.named[base + ".weight"], b.named[base + ".bias"] = w, bias
+    return b.op("Add", [bias, b.op("MatMul", [x, w])])
+
+
+def layer_norm_named(b, x, hidden, eps, native, base, reuse):
+    if reuse and base + ".g" in b.named:
+        g, bb = b.named[base + ".g"], b.named[base + ".b"]
+    else:
+        g = b.init(base + ".weight", (1 + 0.1 * b.rng.standard_normal(hidden)).astype(np.float32))
+        bb = b.init(base + ".bias", (0.1 * b.rng.standard_normal(hidden)).astype(np.float32))
+        b.named[base + ".g"], b.named[base + ".b"] = g, bb
+    if native and b.opset >= 17:
+        return b.op("LayerNormalization", [x, g, bb], axis=-1, epsilon=eps)
+    mean = b.reduce_mean(x, [-1])
+    dd = b.op("Sub", [x, mean])
+    var = b.reduce_mean(b.op("Pow", [dd, b.const(np.array(2.0, np.float32))]), [-1])
+    std = b.op("Sqrt", [b.op("Add", [var, b.const(np.array(eps, np.float32))])])
+    return b.op("Add", [b.op("Mul", [b.op("Div", [dd, std]), g]), bb])
+
+
+def albert(b, a):
+    H, nh = a.hidden, a.heads
+    d = H // nh
+    E = max(H // 2, 8)
+    eps = 1e-12
+    ids, mask, tt = "input_ids", "attention_mask", "token_type_ids"
+    word = b.weight("embeddings.word_embeddings.weight", (a.vocab, E), 0.5)
+    pos = b.weight("embeddings.position_embeddings.weight", (a.max_pos, E), 0.5)
+    typ = b.weight("embeddings.token_type_embeddings.weight", (2, E), 0.5)
+    seq = b.dim(ids, 1)
+    pos_ids = b.unsqueeze(b.op("Range", [b.const(np.array(0, np.int64)), seq,
+                                         b.const(np.array(1, np.int64))]), [0])
+    x = b.op("Add", [b.op("Gather", [word, ids], axis=0), b.op("Gather", [typ, tt], axis=0)])
+    x = b.op("Add", [x, b.op("Gather", [pos, pos_ids], axis=0)])
+    x = layer_norm(b, x, E, eps, a.native_ln)
+    x = linear(b, x, E, H, "encoder.embedding_hidden_mapping_in")
+    m = b.op("Cast", [b.unsqueeze(b.unsqueeze(mask, [1]), [2])], to=TensorProto.FLOAT)
+    ext = b.op("Mul", [b.op("Sub", [b.const(np.array(1.0, np.float32)), m]),
+                       b.const(np.array(-10000.0, np.float32))])
+    for _ in range(a.layers):
+        x = encoder_layer(b, x, ext, H, nh, d, a.ffn, eps, a.native_ln, "shared", gelu_tanh,
+                          shared="encoder.albert_layer")
+    b.nodes[-1].output[0] = "last_hidden_state"
+    return ([(ids, TensorProto.INT64), (tt, TensorProto.INT64), (mask, TensorProto.INT64)],
+            [("last_hidden_state", ["batch", "sequence", H])])
+
+
 def conv1d(b, x, n_in, n_out, base):
     """HF Conv1D: x.view(-1, n_in) @ W[n_in, n_out] + b, viewed back."""
     w = b.weight(base + ".weight", (n_in, n_out))
@@ -297,7 +414,8 @@ def gpt2(b, a):
             [("last_hidden_state", ["batch", "sequence", H])])
 
 
-FAMILIES = {"bert": bert, "distilbert": distilbert, "gpt2": gpt2}
+FAMILIES = {"bert": bert, "distilbert": distilbert, "roberta": roberta,
+            "albert": albert, "gpt2": gpt2}
 
 
 def build(a):

@@ -634,6 +634,14 @@ bool maskLayoutFits(const Layout &mask, int scoresRank, int64_t heads) {
     if (d.empty())
       continue;
     const auto &w = want[i + off];
+    // Only Expanded atoms: the values are replicated along this axis, which
+    // is a broadcast (e.g. a [batch, 1, query, key] expansion of a key
+    // mask), unless the axis is the merged [batch * heads] one.
+    bool replicated = llvm::all_of(d, [](const Atom &a) {
+      return a.kind == Kind::Expanded;
+    });
+    if (replicated && w.size() == 1)
+      continue;
     // [batch] alone may stand for [batch, heads] only if heads == 1.
     if (d.size() != w.size() && !(w.size() == 2 && d.size() == 1 &&
                                   d[0].kind == Kind::Batch && heads == 1))

@@ -118,6 +118,44 @@ func.func @gpt2_causal(%q: tensor<1x4x64xf32>, %k: tensor<1x4x64xf32>, %v: tenso
 
 // -----
 
+// torch 2.x scaled_dot_product_attention export (newer Hugging Face): q and
+// k each multiplied by sqrt(scale), the scores by nothing; the mask is
+// (1 - m) * finfo.min expanded to [batch, 1, query, key] first.
+// CHECK-LABEL: func.func @sdpa_style
+// CHECK-NEXT: %[[A:.*]] = bertc.attention %arg0, %arg1, %arg2 mask %arg3 {causal = false, mask_replace = false, mask_value = -3.40282347E+38 : f32, num_heads = 4 : i64, scale = 2.500000e-01 : f32}
+// CHECK-NEXT: return %[[A]]
+func.func @sdpa_style(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> tensor<2x8x64xf32> {
+  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
+  %e4 = onnx.Constant dense<[2, 1, 8, 8]> : tensor<4xi64>
+  %sq = onnx.Constant dense<0.5> : tensor<f32>
+  %one = onnx.Constant dense<1.0> : tensor<f32>
+  %fmin = onnx.Constant dense<-3.40282347E+38> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %qs = onnx.Mul %qh, %sq : (tensor<2x4x8x16xf32>, tensor<f32>) -> tensor<2x4x8x16xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %kh = onnx.Transpose %k4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %kt = onnx.Transpose %kh {perm = array<i64: 0, 1, 3, 2>} : (tensor<2x4x8x16xf32>) -> tensor<2x4x16x8xf32>
+  %ks = onnx.Mul %kt, %sq : (tensor<2x4x16x8xf32>, tensor<f32>) -> tensor<2x4x16x8xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %vh = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
+  %me = onnx.Expand %mu, %e4 : (tensor<2x1x1x8xi64>, tensor<4xi64>) -> tensor<2x1x8x8xi64>
+  %mf = onnx.Cast %me {to = f32} : (tensor<2x1x8x8xi64>) -> tensor<2x1x8x8xf32>
+  %inv = onnx.Sub %one, %mf : (tensor<f32>, tensor<2x1x8x8xf32>) -> tensor<2x1x8x8xf32>
+  %ext = onnx.Mul %inv, %fmin : (tensor<2x1x8x8xf32>, tensor<f32>) -> tensor<2x1x8x8xf32>
+  %sc = onnx.MatMul %qs, %ks : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
+  %s = onnx.Add %sc, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x8x8xf32>) -> tensor<2x4x8x8xf32>
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
+}
+
+// -----
+
 // Negative: the mask is broadcast along the keys ([batch, 1, query, 1]): it
 // masks queries, which attention's key-padding mask cannot express.
 // CHECK-LABEL: func.func @mask_on_queries

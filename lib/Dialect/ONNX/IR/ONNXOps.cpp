@@ -772,5 +772,19 @@ LogicalResult TriluOp::verify() {
   return success();
 }
 
+LogicalResult CumSumOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  types.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+LogicalResult CumSumOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  if (getAxis() < 0 || getAxis() >= rank)
+    return emitOpError("axis ") << getAxis() << " is not in [0, " << rank << ")";
+  return success();
+}
+
 #define GET_OP_CLASSES
 #include "bertc/Dialect/ONNX/IR/ONNXOps.cpp.inc"

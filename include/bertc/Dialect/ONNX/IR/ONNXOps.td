@@ -508,4 +508,18 @@ def ONNX_TriluOp : ONNX_Op<"Trilu"> {
   let hasVerifier = 1;
 }
 
+def ONNX_CumSumOp : ONNX_Op<"CumSum"> {
+  let summary = "cumulative sum along an axis (RoBERTa position ids)";
+  let description = [{
+    ONNX CumSum with the axis (an input in ONNX, constant) as an attribute:
+    `exclusive` leaves out the element itself, `reverse` sums from the end.
+  }];
+  let arguments = (ins ONNX_Tensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<I64Attr, "0">:$exclusive,
+                       DefaultValuedAttr<I64Attr, "0">:$reverse);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 #endif // BERTC_DIALECT_ONNX_ONNXOPS_TD
