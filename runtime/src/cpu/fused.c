@@ -352,13 +352,101 @@ static void attn_head(const attn_args *a, int64_t b, int64_t h, float *qh,
   }
 }
 
+/* GEMM-based path: per (batch, head) and block of query rows, scores =
+ * Q_blk . K^T and out = P . V run on the packed SGEMM over strided views of
+ * the inputs (no copies); the softmax works on one [rows, seq_k] tile. */
+#define ATTN_ROWS 64
+
+BERTC_CLONES
+static void softmax_rows(const attn_args *a, int64_t b, int64_t i0,
+                         int64_t rows, float *sc, int64_t sk, int64_t sq) {
+  for (int64_t r = 0; r < rows; ++r) {
+    float *row = sc + r * sk;
+    int64_t i = i0 + r;
+    int64_t limit = a->causal ? (i + (sk - sq) + 1) : sk;
+    if (limit > sk)
+      limit = sk;
+    if (limit < 0)
+      limit = 0;
+    const float scale = a->scale, mv = a->mask_value;
+    for (int64_t j = 0; j < limit; ++j)
+      row[j] *= scale;
+    if (a->has_mask)
+      for (int64_t j = 0; j < limit; ++j)
+        if (AT2(a->keep, b, j) == 0.0f)
+          row[j] = a->replace ? mv : row[j] + mv;
+    float mx = -INFINITY;
+    for (int64_t j = 0; j < limit; ++j)
+      mx = row[j] > mx ? row[j] : mx;
+    if (limit == 0 || mx == -INFINITY) {
+      for (int64_t j = 0; j < sk; ++j)
+        row[j] = 0.0f;
+      continue;
+    }
+    float total = 0;
+    for (int64_t j = 0; j < limit; ++j) {
+      float e = fast_exp(row[j] - mx);
+      row[j] = e;
+      total += e;
+    }
+    const float inv = 1.0f / total;
+    for (int64_t j = 0; j < limit; ++j)
+      row[j] *= inv;
+    for (int64_t j = limit; j < sk; ++j)
+      row[j] = 0.0f;
+  }
+}
+
+static void attn_head_gemm(const attn_args *a, int64_t b, int64_t h,
+                           float *sc) {
+  const bertc_memref3d_f32 *q = a->q, *k = a->k, *v = a->v;
+  bertc_memref3d_f32 *o = a->out;
+  int64_t sq = q->sizes[1], sk = k->sizes[1], dk = a->dk, dv = a->dv;
+  for (int64_t i0 = 0; i0 < sq; i0 += ATTN_ROWS) {
+    int64_t rows = sq - i0 < ATTN_ROWS ? sq - i0 : ATTN_ROWS;
+    bertc_memref2d_f32 Q = {q->allocated, q->aligned,
+                            q->offset + b * q->strides[0] + i0 * q->strides[1] +
+                                h * dk * q->strides[2],
+                            {rows, dk}, {q->strides[1], q->strides[2]}};
+    bertc_memref2d_f32 KT = {k->allocated, k->aligned,
+                             k->offset + b * k->strides[0] + h * dk * k->strides[2],
+                             {dk, sk}, {k->strides[2], k->strides[1]}};
+    bertc_memref2d_f32 S = {sc, sc, 0, {rows, sk}, {sk, 1}};
+    _mlir_ciface_bertc_matmul_f32(&Q, &KT, &S, 0);
+    softmax_rows(a, b, i0, rows, sc, sk, sq);
+    bertc_memref2d_f32 V = {v->allocated, v->aligned,
+                            v->offset + b * v->strides[0] + h * dv * v->strides[2],
+                            {sk, dv}, {v->strides[1], v->strides[2]}};
+    bertc_memref2d_f32 O = {o->allocated, o->aligned,
+                            o->offset + b * o->strides[0] + i0 * o->strides[1] +
+                                h * dv * o->strides[2],
+                            {rows, dv}, {o->strides[1], o->strides[2]}};
+    _mlir_ciface_bertc_matmul_f32(&S, &V, &O, 0);
+  }
+}
+
 static void attn_tasks(void *arg, int64_t begin, int64_t end) {
   const attn_args *a = (const attn_args *)arg;
   int64_t sq = a->q->sizes[1], sk = a->k->sizes[1];
-  size_t floats = (size_t)(sq * a->dk + sk * a->dk + sk * a->dv + sk + a->dv + 64);
+  /* Short sequences: the row-streaming kernel; longer: GEMM tiles. */
+  int use_gemm = sk >= 64 && sq >= 16;
+  size_t floats = use_gemm
+                      ? (size_t)ATTN_ROWS * (size_t)sk + 16
+                      : (size_t)(sq * a->dk + sk * a->dk + sk * a->dv + sk + a->dv + 64);
   float *buf = (float *)malloc(floats * sizeof(float));
   if (!buf) {
     bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, "attention: out of memory");
+    return;
+  }
+  if (use_gemm) {
+    /* The per-head GEMMs run serially inside this task: no nested
+     * parallel_for on whichever thread runs it. */
+    bertc_abi_exec_ctx *saved = bertc_cpu_get_exec_ctx();
+    bertc_cpu_set_exec_ctx(NULL);
+    for (int64_t t = begin; t < end; ++t)
+      attn_head_gemm(a, t / a->heads, t % a->heads, buf);
+    bertc_cpu_set_exec_ctx(saved);
+    free(buf);
     return;
   }
   float *qh = buf, *kt = qh + sq * a->dk, *vh = kt + sk * a->dk,

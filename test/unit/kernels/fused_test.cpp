@@ -77,8 +77,8 @@ TEST(FusedLayerNorm, SkipWithBroadcastRowsAndSum) {
 }
 
 /// Reference attention for one configuration.
-void attentionCase(bool causal, bool replace, float maskValue) {
-  const int64_t batch = 2, seq = 7, heads = 2, d = 8, h = heads * d;
+void attentionCase(bool causal, bool replace, float maskValue, int64_t seq = 7) {
+  const int64_t batch = 2, heads = 2, d = 8, h = heads * d;
   auto q = randomVec(batch * seq * h, 1), k = randomVec(batch * seq * h, 2),
        v = randomVec(batch * seq * h, 3);
   std::vector<float> keep(batch * seq, 1.0f), out(batch * seq * h);
@@ -124,5 +124,8 @@ void attentionCase(bool causal, bool replace, float maskValue) {
 TEST(FusedAttention, PaddingAdditive) { attentionCase(false, false, -10000.0f); }
 TEST(FusedAttention, PaddingReplace) { attentionCase(false, true, -3.4e38f); }
 TEST(FusedAttention, CausalAndPadding) { attentionCase(true, false, -10000.0f); }
+// Sequences of 64 or more take the GEMM-tiled path (query blocks of 64).
+TEST(FusedAttention, LongPadding) { attentionCase(false, false, -10000.0f, 150); }
+TEST(FusedAttention, LongCausalReplace) { attentionCase(true, true, -3.4e38f, 97); }
 
 } // namespace
