@@ -85,6 +85,8 @@ def main():
     p.add_argument("--runs", type=int, default=5, help="timed runs per round")
     p.add_argument("--cache", default=os.path.join(ROOT, "build", "bench"))
     p.add_argument("--bertc-arg", action="append", default=[])
+    p.add_argument("--unfused", action="store_true",
+                   help="also time a --no-fusions build of each model (fusion speedup)")
     p.add_argument("--quick", action="store_true",
                    help="CI smoke test: bert-tiny, 1x16, 1 round of 2 runs")
     a = p.parse_args()
@@ -119,6 +121,14 @@ def main():
         notes.append(f"{name}: compile {compile_s:.1f} s, model.so "
                      f"{os.path.getsize(lib) / 2**20:.1f} MiB, ONNX file "
                      f"{weights / 2**20:.1f} MiB")
+        lib_unfused = None
+        if a.unfused:
+            lib_unfused = os.path.join(a.cache, f"{name}.unfused.so")
+            r = subprocess.run([bertc, onnx_path, "-o", lib_unfused, "--no-fusions"]
+                               + a.bertc_arg, capture_output=True, text=True)
+            if r.returncode != 0:
+                print(r.stderr, file=sys.stderr)
+                return 1
         sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
         rng = np.random.default_rng(0)
         for shape in a.shapes.split(","):
@@ -132,13 +142,16 @@ def main():
                 f = os.path.join(a.cache, f"{name}_{shape}_{k}.npy")
                 np.save(f, v)
                 files[k] = f
-            b_meds, o_meds, rss = [], [], 0
+            b_meds, o_meds, u_meds, rss = [], [], [], 0
             for _ in range(2):
                 sess.run(None, feeds)
             for _ in range(a.rounds):
                 med, r_kb = bertc_bench(bertc_run, lib, files, a.runs, 2, a.threads)
                 b_meds.append(med)
                 rss = max(rss, r_kb or 0)
+                if lib_unfused:
+                    u_meds.append(bertc_bench(bertc_run, lib_unfused, files, a.runs, 2,
+                                              a.threads)[0])
                 ts = []
                 for _ in range(a.runs):
                     t = time.perf_counter()
@@ -147,12 +160,15 @@ def main():
                 o_meds.append(statistics.median(ts))
             b, o = statistics.median(b_meds), statistics.median(o_meds)
             gf = model_flops(cfg, batch, seq) / (b * 1e-3) / 1e9
-            rows.append((name, batch, seq, a.threads, b, o, b / o, gf, rss / 1024))
-    print("\n| model | batch | seq | threads | bertc ms | ORT ms | bertc/ORT | bertc GFLOP/s | bertc peak RSS MiB |")
-    print("|---|---|---|---|---|---|---|---|---|")
+            u = statistics.median(u_meds) if u_meds else None
+            rows.append((name, batch, seq, a.threads, b, o, b / o, gf, rss / 1024, u))
+    extra = " unfused ms | fusion speedup |" if a.unfused else ""
+    print("\n| model | batch | seq | threads | bertc ms | ORT ms | bertc/ORT | bertc GFLOP/s | bertc peak RSS MiB |" + extra)
+    print("|---|---|---|---|---|---|---|---|---|" + ("---|---|" if a.unfused else ""))
     for r in rows:
+        tail = f" {r[9]:.2f} | {r[9] / r[4]:.2f}x |" if a.unfused else ""
         print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]:.2f} | {r[5]:.2f} | "
-              f"{r[6]:.2f} | {r[7]:.1f} | {r[8]:.0f} |")
+              f"{r[6]:.2f} | {r[7]:.1f} | {r[8]:.0f} |" + tail)
     print()
     for n in notes:
         print(f"- {n}")
