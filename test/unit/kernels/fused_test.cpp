@@ -4,6 +4,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <memory>
+
 using namespace bertc_test;
 
 namespace {
@@ -31,16 +35,22 @@ TEST(FusedLinear, PrepackedWeightsMatchUnpacked) {
   const int64_t m = 29, k = 45, n = 70, nr = BERTC_GEMM_NR;
   const int64_t panels = (n + nr - 1) / nr;
   auto a = randomVec(m * k, 7), w = randomVec(k * n, 8), bias = randomVec(n, 9);
-  std::vector<float> packed(panels * k * nr, 0.0f);
+  // The compiler emits packed weights 64-byte aligned (model.so globals).
+  std::unique_ptr<float, decltype(&std::free)> storage(
+      static_cast<float *>(std::aligned_alloc(64, panels * k * nr * sizeof(float))),
+      &std::free);
+  float *packedData = storage.get();
+  std::fill(packedData, packedData + panels * k * nr, 0.0f);
+  auto packed = [&](int64_t i) -> float & { return packedData[i]; };
   for (int64_t p = 0; p < panels; ++p)
     for (int64_t kk = 0; kk < k; ++kk)
       for (int64_t j = 0; j < nr && p * nr + j < n; ++j)
-        packed[(p * k + kk) * nr + j] = w[kk * n + p * nr + j];
+        packed((p * k + kk) * nr + j) = w[kk * n + p * nr + j];
   std::vector<float> c1(m * n), c2(m * n);
   auto A = view2(a, 0, m, k, k, 1), W = view2(w, 0, k, n, n, 1);
   auto C1 = view2(c1, 0, m, n, n, 1), C2 = view2(c2, 0, m, n, n, 1);
   auto B = view1(bias, n);
-  bertc_memref3d_f32 WP = {packed.data(), packed.data(), 0, {panels, k, nr},
+  bertc_memref3d_f32 WP = {packedData, packedData, 0, {panels, k, nr},
                            {k * nr, nr, 1}};
   ThreadedCtx ctx(2);
   _mlir_ciface_bertc_linear_f32(&A, &W, &B, &C1, /*relu*/ 1, 1);
