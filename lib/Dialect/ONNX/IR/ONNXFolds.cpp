@@ -223,6 +223,29 @@ OpFoldResult NegOp::fold(FoldAdaptor adaptor) {
   return makeDense(cast<RankedTensorType>(a.getType()), f, i);
 }
 
+/// Float unary ops on small constants (scales computed from shapes, e.g.
+/// torch 2.x SDPA exports: 1 / sqrt(Cast(Shape(q)[-1]))).
+template <typename Fn>
+static OpFoldResult foldFloatUnary(Attribute input, Fn fn) {
+  auto a = smallDense(input);
+  if (!a || !isa<FloatType>(a.getElementType()))
+    return {};
+  SmallVector<double> f;
+  SmallVector<int64_t> i;
+  readDense(a, f, i);
+  for (double &v : f)
+    v = fn(v);
+  return makeDense(cast<RankedTensorType>(a.getType()), f, i);
+}
+
+OpFoldResult SqrtOp::fold(FoldAdaptor adaptor) {
+  return foldFloatUnary(adaptor.getInput(), [](double x) { return std::sqrt(x); });
+}
+
+OpFoldResult ReciprocalOp::fold(FoldAdaptor adaptor) {
+  return foldFloatUnary(adaptor.getInput(), [](double x) { return 1.0 / x; });
+}
+
 OpFoldResult NotOp::fold(FoldAdaptor adaptor) {
   auto a = smallDense(adaptor.getInput());
   if (!a)

@@ -158,6 +158,7 @@ def ONNX_WhereOp : ONNX_Op<"Where"> {
 
 def ONNX_SqrtOp : ONNX_UnaryOp<"Sqrt", ONNX_FloatTensor> {
   let summary = "elementwise square root";
+  let hasFolder = 1;
 }
 def ONNX_ErfOp : ONNX_UnaryOp<"Erf", ONNX_FloatTensor> {
   let summary = "elementwise error function";
@@ -176,6 +177,7 @@ def ONNX_LogOp : ONNX_UnaryOp<"Log", ONNX_FloatTensor> {
 }
 def ONNX_ReciprocalOp : ONNX_UnaryOp<"Reciprocal", ONNX_FloatTensor> {
   let summary = "elementwise 1/x";
+  let hasFolder = 1;
 }
 def ONNX_ReluOp : ONNX_UnaryOp<"Relu"> {
   let summary = "elementwise max(x, 0)";
