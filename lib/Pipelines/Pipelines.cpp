@@ -46,6 +46,7 @@ void bertc::buildGraphPipeline(OpPassManager &pm,
   // Order matters: GELU before linear (activation epilogues), linear before
   // attention (Q/K/V projections), attention and linear before the skip
   // LayerNorm (residual Adds).
+  fpm.addPass(createConvToLinear());
   fpm.addPass(createFuseLayerNorm());
   fpm.addPass(createFuseGelu());
   fpm.addPass(createFuseLinear());

@@ -85,6 +85,17 @@ def FuseLinear : Pass<"bertc-fuse-linear", "mlir::func::FuncOp"> {
   let dependentDialects = ["bertc::BertcDialect"];
 }
 
+def ConvToLinear : Pass<"bertc-conv-to-linear", "mlir::func::FuncOp"> {
+  let summary = "Rewrite patch-embedding Convs (kernel == stride) as a GEMM";
+  let description = [{
+    A 2-D Conv whose kernel equals its stride (no padding, dilation or
+    groups) on a static image size -- the ViT patch embedding -- becomes
+    Reshape/Transpose into patches, one bertc.linear with the weight
+    transposed at compile time, and Reshape/Transpose back to NCHW.
+  }];
+  let dependentDialects = ["bertc::BertcDialect"];
+}
+
 def FuseAttention : Pass<"bertc-fuse-attention", "mlir::func::FuncOp"> {
   let summary = "Fold multi-head attention subgraphs into bertc.attention";
   let description = [{
