@@ -1,14 +1,21 @@
-/* gemm_bench: GFLOP/s of bertc's SGEMM (bertc_matmul_f32 and
- * bertc_batch_matmul_f32) at BERT-base shapes, 1 and 2 threads, against the
- * machine's measured fp32 peak (a register-only FMA loop on one core, times
- * the number of threads).
+/* gemm_bench: GFLOP/s of bertc's SGEMM (bertc_matmul_f32,
+ * bertc_batch_matmul_f32 and bertc_cpu_sgemm_packed_b) at BERT-base shapes,
+ * with 1 and 2 threads, against the machine's measured fp32 peak: a
+ * register-only FMA loop run on as many threads at once as the GEMM uses.
  *
  *   ninja -C build gemm_bench && build/bin/gemm_bench
- *   gemm_bench [--quick] [--threads T] [--min-time S] [M N K ...]
+ *   gemm_bench [--quick] [--threads T] [--min-time S] [--isa avx512|avx2|generic]
+ *              [--packed] [--transb] [--batch B] [M N K ...]
+ *     --quick      tiny shapes, one timing round (a smoke test; ctest runs it)
+ *     --threads T  the second column's thread count (default 2)
+ *     --isa        force a micro-kernel (default: the best the CPU has)
+ *     custom shapes: --packed B pre-packed, --transb B given as [N, K],
+ *     --batch B batch_matmul over B matrices
  *
  * Threads run through an exec ctx whose parallel_for is a persistent pthread
  * pool (dynamic chunks, like the runtime's pool), installed with
- * bertc_cpu_set_exec_ctx, exactly as model.so code sees it. */
+ * bertc_cpu_set_exec_ctx, exactly as model.so code sees it. Numbers are only
+ * meaningful on an otherwise idle machine. */
 #define _GNU_SOURCE
 #include "bertc/cpu_kernels.h"
 
@@ -24,6 +31,11 @@
 #include <immintrin.h>
 #define BENCH_X86 1
 #endif
+
+/* From runtime/src/cpu/gemm_dispatch.h (internal to the kernel library,
+ * which the bench links statically): 0 generic, 1 AVX2, 2 AVX-512. */
+int bertc_cpu_gemm_set_isa(int isa);
+int bertc_cpu_gemm_isa(void);
 
 static double now(void) {
   struct timespec t;
@@ -81,27 +93,61 @@ __attribute__((target("avx2,fma"), noinline)) static double peak_avx2(long it) {
 }
 #endif
 
-static const char *peak_isa = "scalar";
+static const char *peak_isa = "none";
 
-/* Best of a few runs (the first warms the clock up). */
-static double peak_gflops(int quick) {
-  double best = 0;
+static double peak_once(long it) {
+#ifdef BENCH_X86
+  if (__builtin_cpu_supports("avx512f"))
+    return peak_isa = "avx512", peak_avx512(it);
+  if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return peak_isa = "avx2", peak_avx2(it);
+#endif
+  (void)it;
+  return 0;
+}
+
+typedef struct {
+  pthread_barrier_t *start;
+  long it;
+  double gflops;
+} peak_arg;
+
+static void *peak_thread(void *v) {
+  peak_arg *pa = (peak_arg *)v;
+  pthread_barrier_wait(pa->start);
+  pa->gflops = peak_once(pa->it);
+  return NULL;
+}
+
+/* Sum of the FMA loop's GFLOP/s over `threads` threads running it at the
+ * same time (best of 3): the peak the GEMM can reach with that many threads.
+ * On hosts where the vCPUs share a physical core this is far below threads
+ * times the single-core figure. */
+static double peak_gflops(int threads, int quick) {
 #ifdef BENCH_X86
   __builtin_cpu_init();
-  long it = quick ? 2000000 : 20000000;
-  for (int r = 0; r < 3; r++) {
-    double g;
-    if (__builtin_cpu_supports("avx512f"))
-      g = peak_avx512(it), peak_isa = "avx512";
-    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-      g = peak_avx2(it), peak_isa = "avx2";
-    else
-      return 0;
-    if (g > best)
-      best = g;
-  }
 #endif
-  (void)quick;
+  long it = quick ? 2000000 : 20000000;
+  double best = 0;
+  for (int r = 0; r < 3; r++) {
+    pthread_barrier_t start;
+    pthread_barrier_init(&start, NULL, (unsigned)threads);
+    pthread_t th[64];
+    peak_arg args[64];
+    for (int t = 0; t < threads; t++)
+      args[t] = (peak_arg){&start, it, 0};
+    for (int t = 1; t < threads; t++)
+      pthread_create(&th[t], NULL, peak_thread, &args[t]);
+    peak_thread(&args[0]);
+    double sum = args[0].gflops;
+    for (int t = 1; t < threads; t++) {
+      pthread_join(th[t], NULL);
+      sum += args[t].gflops;
+    }
+    pthread_barrier_destroy(&start);
+    if (sum > best)
+      best = sum;
+  }
   return best;
 }
 
@@ -109,14 +155,17 @@ static double peak_gflops(int quick) {
 
 #define MAX_THREADS 64
 
+/* Workers block on a condition variable (no spinning: on a loaded or
+ * oversubscribed machine a spinning waiter burns the time slice of the
+ * thread it waits for). */
 typedef struct {
   bertc_abi_exec_ctx ctx; /* first: the kernels see a bertc_abi_exec_ctx */
   int workers;
   pthread_t th[MAX_THREADS];
   pthread_mutex_t mu;
-  pthread_cond_t cv;
-  atomic_long gen;
-  atomic_long ack[MAX_THREADS];
+  pthread_cond_t cv, done_cv;
+  long gen;     /* job generation, guarded by mu */
+  int finished; /* workers done with the current job, guarded by mu */
   int stop;
   /* the current job */
   bertc_abi_task_fn fn;
@@ -135,41 +184,28 @@ static void run_chunks(pool_t *p) {
   }
 }
 
-typedef struct {
-  pool_t *p;
-  int id;
-} worker_arg;
-
 static void *worker(void *varg) {
-  worker_arg *wa = (worker_arg *)varg;
-  pool_t *p = wa->p;
-  int id = wa->id;
-  free(wa);
+  pool_t *p = (pool_t *)varg;
   long seen = 0;
+  pthread_mutex_lock(&p->mu);
   for (;;) {
-    long g;
-    int spins = 0;
-    while ((g = atomic_load(&p->gen)) == seen) {
-      if (++spins < 200000) {
-#ifdef BENCH_X86
-        _mm_pause();
-#endif
-        continue;
-      }
-      pthread_mutex_lock(&p->mu);
-      while ((g = atomic_load(&p->gen)) == seen && !p->stop)
-        pthread_cond_wait(&p->cv, &p->mu);
-      pthread_mutex_unlock(&p->mu);
-      break;
-    }
+    while (p->gen == seen && !p->stop)
+      pthread_cond_wait(&p->cv, &p->mu);
     if (p->stop)
-      return NULL;
-    seen = g;
+      break;
+    seen = p->gen;
+    pthread_mutex_unlock(&p->mu);
     run_chunks(p);
-    atomic_store(&p->ack[id], g);
+    pthread_mutex_lock(&p->mu);
+    if (++p->finished == p->workers)
+      pthread_cond_signal(&p->done_cv);
   }
+  pthread_mutex_unlock(&p->mu);
+  return NULL;
 }
 
+/* Like the runtime's pool: the caller takes part, up to 4 chunks per
+ * thread handed out dynamically, never below the grain. */
 static void pool_parallel_for(bertc_abi_exec_ctx *ctx, int64_t n, int64_t grain,
                               bertc_abi_task_fn fn, void *arg) {
   pool_t *p = (pool_t *)ctx;
@@ -181,24 +217,22 @@ static void pool_parallel_for(bertc_abi_exec_ctx *ctx, int64_t n, int64_t grain,
     return;
   }
   int64_t chunks = pieces < 4 * (p->workers + 1) ? pieces : 4 * (p->workers + 1);
+  pthread_mutex_lock(&p->mu);
   p->fn = fn;
   p->arg = arg;
   p->n = n;
   p->chunk = (n + chunks - 1) / chunks;
   p->chunks = (n + p->chunk - 1) / p->chunk;
   atomic_store(&p->next, 0);
-  pthread_mutex_lock(&p->mu);
-  long g = atomic_load(&p->gen) + 1;
-  atomic_store(&p->gen, g);
+  p->finished = 0;
+  p->gen++;
   pthread_cond_broadcast(&p->cv);
   pthread_mutex_unlock(&p->mu);
   run_chunks(p);
-  for (int w = 0; w < p->workers; w++)
-    while (atomic_load(&p->ack[w]) != g) {
-#ifdef BENCH_X86
-      _mm_pause();
-#endif
-    }
+  pthread_mutex_lock(&p->mu);
+  while (p->finished != p->workers)
+    pthread_cond_wait(&p->done_cv, &p->mu);
+  pthread_mutex_unlock(&p->mu);
 }
 
 static void report_error(bertc_abi_exec_ctx *ctx, int32_t code, const char *m) {
@@ -215,18 +249,15 @@ static pool_t *pool_create(int threads) {
   p->workers = threads - 1;
   pthread_mutex_init(&p->mu, NULL);
   pthread_cond_init(&p->cv, NULL);
-  for (int w = 0; w < p->workers; w++) {
-    worker_arg *wa = malloc(sizeof *wa);
-    wa->p = p, wa->id = w;
-    pthread_create(&p->th[w], NULL, worker, wa);
-  }
+  pthread_cond_init(&p->done_cv, NULL);
+  for (int w = 0; w < p->workers; w++)
+    pthread_create(&p->th[w], NULL, worker, p);
   return p;
 }
 
 static void pool_destroy(pool_t *p) {
   pthread_mutex_lock(&p->mu);
   p->stop = 1;
-  atomic_fetch_add(&p->gen, 1);
   pthread_cond_broadcast(&p->cv);
   pthread_mutex_unlock(&p->mu);
   for (int w = 0; w < p->workers; w++)
@@ -241,6 +272,7 @@ typedef struct {
   int64_t batch, m, n, k;
   int transb;   /* B given as [N, K] row-major (strides {1, K}) */
   int bcast_b;  /* batch stride 0 for B (shared weights) */
+  int packed;   /* B packed at compile time (bertc_cpu_sgemm_packed_b) */
 } shape_t;
 
 static float *make(int64_t n, int seed) {
@@ -264,9 +296,21 @@ static double time_shape(const shape_t *s) {
   bertc_memref2d_f32 A2 = {a, a, 0, {m, k}, {k, 1}};
   bertc_memref2d_f32 B2 = {b, b, 0, {k, n}, {s->transb ? 1 : n, s->transb ? k : 1}};
   bertc_memref2d_f32 C2 = {c, c, 0, {m, n}, {n, 1}};
+  /* The compile-time weight layout: [ceil(N/NR)][K][NR], zero past N. */
+  float *bp = NULL;
+  if (s->packed) {
+    int64_t nr = BERTC_GEMM_NR, panels = (n + nr - 1) / nr;
+    bp = make(panels * k * nr, 0);
+    for (int64_t p = 0; p < panels; p++)
+      for (int64_t kk = 0; kk < k; kk++)
+        for (int64_t j = 0; j < nr; j++)
+          bp[(p * k + kk) * nr + j] = p * nr + j < n ? b[kk * n + p * nr + j] : 0.0f;
+  }
 #define CALL()                                                  \
   do {                                                          \
-    if (bt == 1 && !s->bcast_b)                                 \
+    if (s->packed)                                              \
+      bertc_cpu_sgemm_packed_b(&A2, bp, &C2);                   \
+    else if (bt == 1 && !s->bcast_b)                            \
       _mlir_ciface_bertc_matmul_f32(&A2, &B2, &C2, 0);          \
     else                                                        \
       _mlir_ciface_bertc_batch_matmul_f32(&A3, &B3, &C3, 0);    \
@@ -294,7 +338,7 @@ static double time_shape(const shape_t *s) {
       break;
   }
 #undef CALL
-  free(a), free(b), free(c);
+  free(a), free(b), free(c), free(bp);
   return best;
 }
 
@@ -302,12 +346,24 @@ int main(int argc, char **argv) {
   int quick = 0;
   int max_threads = 2;
   int64_t custom[64][3];
-  int ncustom = 0;
+  int ncustom = 0, packed_custom = 0, transb_custom = 0;
+  int64_t batch_custom = 1;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--quick"))
       quick = 1;
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
       max_threads = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--isa") && i + 1 < argc) {
+      const char *name = argv[++i];
+      int isa = !strcmp(name, "avx512") ? 2 : !strcmp(name, "avx2") ? 1 : 0;
+      if (bertc_cpu_gemm_set_isa(isa) != isa)
+        fprintf(stderr, "--isa %s: not supported by this CPU\n", name);
+    } else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+      batch_custom = atol(argv[++i]);
+    else if (!strcmp(argv[i], "--packed"))
+      packed_custom = 1;
+    else if (!strcmp(argv[i], "--transb"))
+      transb_custom = 1;
     else if (!strcmp(argv[i], "--min-time") && i + 1 < argc)
       min_time = atof(argv[++i]);
     else if (i + 2 < argc && ncustom < 64) {
@@ -317,7 +373,7 @@ int main(int argc, char **argv) {
       ncustom++;
       i += 2;
     } else {
-      fprintf(stderr, "usage: %s [--quick] [--threads T] [--min-time S] [M N K ...]\n",
+      fprintf(stderr, "usage: %s [--quick] [--threads T] [--min-time S] [--isa avx512|avx2|generic] [--packed] [--transb] [--batch B] [M N K ...]\n",
               argv[0]);
       return 2;
     }
@@ -329,24 +385,40 @@ int main(int argc, char **argv) {
   if (quick)
     min_time = 0.0;
 
-  double peak1 = peak_gflops(quick);
-  printf("fp32 FMA peak (%s register loop): %.1f GFLOP/s per core\n\n", peak_isa,
-         peak1);
+  if (max_threads > 64)
+    max_threads = 64;
+  int nthreads[2] = {1, max_threads};
+  int ncols = max_threads > 1 ? 2 : 1;
+  double peak[2];
+  for (int c = 0; c < ncols; c++)
+    peak[c] = peak_gflops(nthreads[c], quick);
+  printf("fp32 FMA peak (%s register loop, all threads at once): 1 thread %.1f GFLOP/s",
+         peak_isa, peak[0]);
+  if (ncols > 1)
+    printf(", %d threads %.1f GFLOP/s (%.2fx)", nthreads[1], peak[1], peak[1] / peak[0]);
+  static const char *isa_names[] = {"generic C", "AVX2 6x16", "AVX-512 12x32"};
+  printf("\nGEMM micro-kernel: %s\n", isa_names[bertc_cpu_gemm_isa()]);
+  printf("%% peak = GFLOP/s / peak measured with the same number of threads\n\n");
 
   shape_t shapes[64];
   int ns = 0;
   if (ncustom) {
     for (int i = 0; i < ncustom; i++)
-      shapes[ns++] = (shape_t){"custom", 1, custom[i][0], custom[i][1], custom[i][2], 0, 0};
+      shapes[ns++] = (shape_t){"custom", batch_custom, custom[i][0], custom[i][1], custom[i][2], transb_custom, 0, packed_custom};
   } else if (quick) {
-    shapes[ns++] = (shape_t){"linear", 1, 64, 96, 80, 0, 0};
+    shapes[ns++] = (shape_t){"linear", 1, 64, 96, 80, 0, 0, 0};
+    shapes[ns++] = (shape_t){"linear packed", 1, 64, 96, 80, 0, 0, 1};
     shapes[ns++] = (shape_t){"QK^T", 4, 32, 32, 16, 1, 0};
   } else {
     static const int64_t ms[] = {128, 1024};
     static const int64_t nk[][2] = {{768, 768}, {768, 3072}, {3072, 768}, {2304, 768}};
     for (int i = 0; i < 2; i++)
       for (int j = 0; j < 4; j++)
-        shapes[ns++] = (shape_t){"linear", 1, ms[i], nk[j][0], nk[j][1], 0, 0};
+        shapes[ns++] = (shape_t){"linear", 1, ms[i], nk[j][0], nk[j][1], 0, 0, 0};
+    /* the same with weights packed at compile time, as BERT's linears run */
+    for (int i = 0; i < 2; i++)
+      for (int j = 0; j < 4; j++)
+        shapes[ns++] = (shape_t){"linear packed", 1, ms[i], nk[j][0], nk[j][1], 0, 0, 1};
     /* attention, batch 1 and 8 x 12 heads, seq 128: QK^T and P.V */
     shapes[ns++] = (shape_t){"QK^T b1", 12, 128, 128, 64, 1, 0};
     shapes[ns++] = (shape_t){"PV b1", 12, 128, 64, 128, 0, 0};
@@ -358,8 +430,6 @@ int main(int argc, char **argv) {
     shapes[ns++] = (shape_t){"bcast W", 8, 128, 768, 768, 0, 1};
   }
 
-  int nthreads[2] = {1, max_threads};
-  int ncols = max_threads > 1 ? 2 : 1;
   printf("| kind | batch | M x N x K |");
   for (int c = 0; c < ncols; c++)
     printf(" %dT ms | %dT GFLOP/s | %dT %% peak |", nthreads[c], nthreads[c], nthreads[c]);
@@ -386,7 +456,7 @@ int main(int argc, char **argv) {
     for (int c = 0; c < ncols; c++) {
       double gf = flops / res[i][c] / 1e9;
       printf(" %.3f | %.1f | %.0f%% |", res[i][c] * 1e3, gf,
-             peak1 > 0 ? 100 * gf / (peak1 * nthreads[c]) : 0.0);
+             peak[c] > 0 ? 100 * gf / peak[c] : 0.0);
     }
     printf("\n");
   }

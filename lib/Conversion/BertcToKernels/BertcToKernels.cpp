@@ -67,7 +67,8 @@ Value expandRows(OpBuilder &b, Location loc, Value v, Value like,
 Value emptyLike2D(OpBuilder &b, Location loc, Value rowsOf, OpFoldResult cols,
                   Type elt) {
   OpFoldResult rows = tensor::getMixedSize(b, loc, rowsOf, 0);
-  return b.create<tensor::EmptyOp>(loc, ArrayRef<OpFoldResult>{rows, cols}, elt);
+  return b.create<tensor::EmptyOp>(loc, ArrayRef<OpFoldResult>{rows, cols},
+                                   elt);
 }
 
 CallKernelOp callKernel(OpBuilder &b, Location loc, StringRef name,
@@ -79,11 +80,12 @@ CallKernelOp callKernel(OpBuilder &b, Location loc, StringRef name,
 }
 
 bool allF32(Operation *op) {
-  return llvm::all_of(op->getOperandTypes(), [](Type t) {
-           auto rt = dyn_cast<RankedTensorType>(t);
-           return rt && (rt.getElementType().isF32() ||
-                         !isa<FloatType>(rt.getElementType()));
-         }) &&
+  return llvm::all_of(op->getOperandTypes(),
+                      [](Type t) {
+                        auto rt = dyn_cast<RankedTensorType>(t);
+                        return rt && (rt.getElementType().isF32() ||
+                                      !isa<FloatType>(rt.getElementType()));
+                      }) &&
          llvm::all_of(op->getResultTypes(), [](Type t) {
            return cast<RankedTensorType>(t).getElementType().isF32();
          });
@@ -122,14 +124,16 @@ Value packWeight(PatternRewriter &rewriter, Location loc, Value w) {
     for (int64_t kk = 0; kk < k; ++kk)
       for (int64_t j = 0; j < nr && p * nr + j < n; ++j)
         packed[(p * k + kk) * nr + j] = src[kk * n + p * nr + j];
-  auto packedType = RankedTensorType::get({panels, k, nr}, rewriter.getF32Type());
+  auto packedType =
+      RankedTensorType::get({panels, k, nr}, rewriter.getF32Type());
   ArrayRef<char> bytes(reinterpret_cast<const char *>(packed.data()),
                        packed.size() * sizeof(float));
   AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
       bytes, 64, /*dataIsMutable=*/false);
   return rewriter.create<onnx::ConstantOp>(
       loc, packedType,
-      DenseResourceElementsAttr::get(packedType, "weight_packed", std::move(blob)));
+      DenseResourceElementsAttr::get(packedType, "weight_packed",
+                                     std::move(blob)));
 }
 
 struct LowerLinear : OpRewritePattern<LinearOp> {
@@ -180,7 +184,8 @@ struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
     Value bias = op.getBias() ? op.getBias() : gamma;
     Value skip = op.getSkip() ? collapseRows(rewriter, loc, op.getSkip()) : x;
     OpFoldResult c = tensor::getMixedSize(rewriter, loc, x, 1);
-    SmallVector<Value> outs{emptyLike2D(rewriter, loc, x, c, rewriter.getF32Type())};
+    SmallVector<Value> outs{
+        emptyLike2D(rewriter, loc, x, c, rewriter.getF32Type())};
     if (needSum)
       outs.push_back(emptyLike2D(rewriter, loc, x, c, rewriter.getF32Type()));
     // A skip broadcast along leading dims has fewer rows: the kernel reads
@@ -214,41 +219,48 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
     if (Value mask = op.getMask()) {
       // keep[b, j] = mask[b, j] != 0 ? 1 : 0, as f32.
       auto mt = cast<RankedTensorType>(mask.getType());
-      Value init = rewriter.create<tensor::EmptyOp>(loc, dims(rewriter, loc, mask), f32);
+      Value init =
+          rewriter.create<tensor::EmptyOp>(loc, dims(rewriter, loc, mask), f32);
       AffineMap id = rewriter.getMultiDimIdentityMap(2);
-      keep = rewriter
-                 .create<linalg::GenericOp>(
-                     loc, TypeRange{init.getType()}, ValueRange{mask},
-                     ValueRange{init}, ArrayRef<AffineMap>{id, id},
-                     SmallVector<utils::IteratorType>(2, utils::IteratorType::parallel),
-                     [&](OpBuilder &b, Location l, ValueRange args) {
-                       Value m = args[0];
-                       Type et = mt.getElementType();
-                       Value zero = b.create<arith::ConstantOp>(l, b.getZeroAttr(et));
-                       Value ne = isa<FloatType>(et)
-                                      ? b.create<arith::CmpFOp>(l, arith::CmpFPredicate::UNE, m, zero)
-                                            .getResult()
-                                      : b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne, m, zero)
-                                            .getResult();
-                       Value r = b.create<arith::UIToFPOp>(l, b.getF32Type(), ne);
-                       b.create<linalg::YieldOp>(l, r);
-                     })
-                 .getResult(0);
+      keep =
+          rewriter
+              .create<linalg::GenericOp>(
+                  loc, TypeRange{init.getType()}, ValueRange{mask},
+                  ValueRange{init}, ArrayRef<AffineMap>{id, id},
+                  SmallVector<utils::IteratorType>(
+                      2, utils::IteratorType::parallel),
+                  [&](OpBuilder &b, Location l, ValueRange args) {
+                    Value m = args[0];
+                    Type et = mt.getElementType();
+                    Value zero =
+                        b.create<arith::ConstantOp>(l, b.getZeroAttr(et));
+                    Value ne = isa<FloatType>(et)
+                                   ? b.create<arith::CmpFOp>(
+                                          l, arith::CmpFPredicate::UNE, m, zero)
+                                         .getResult()
+                                   : b.create<arith::CmpIOp>(
+                                          l, arith::CmpIPredicate::ne, m, zero)
+                                         .getResult();
+                    Value r = b.create<arith::UIToFPOp>(l, b.getF32Type(), ne);
+                    b.create<linalg::YieldOp>(l, r);
+                  })
+              .getResult(0);
     } else {
-      keep = rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{1, 1}, f32);
+      keep =
+          rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{1, 1}, f32);
     }
     auto q = op.getQuery();
     SmallVector<OpFoldResult> outShape = dims(rewriter, loc, q);
     outShape[2] = tensor::getMixedSize(rewriter, loc, op.getValue(), 2);
     Value out = rewriter.create<tensor::EmptyOp>(loc, outShape, f32);
-    auto call = callKernel(
-        rewriter, loc, "bertc_attention_f32",
-        {q, op.getKey(), op.getValue(), keep}, {out},
-        {op.getNumHeadsAttr(), op.getScaleAttr(),
-         rewriter.getI64IntegerAttr(op.getCausal() ? 1 : 0),
-         op.getMaskValueAttr(),
-         rewriter.getI64IntegerAttr(op.getMaskReplace() ? 1 : 0),
-         rewriter.getI64IntegerAttr(op.getMask() ? 1 : 0)});
+    auto call =
+        callKernel(rewriter, loc, "bertc_attention_f32",
+                   {q, op.getKey(), op.getValue(), keep}, {out},
+                   {op.getNumHeadsAttr(), op.getScaleAttr(),
+                    rewriter.getI64IntegerAttr(op.getCausal() ? 1 : 0),
+                    op.getMaskValueAttr(),
+                    rewriter.getI64IntegerAttr(op.getMaskReplace() ? 1 : 0),
+                    rewriter.getI64IntegerAttr(op.getMask() ? 1 : 0)});
     Value r = call.getResult(0);
     if (r.getType() != op.getType())
       r = rewriter.create<tensor::CastOp>(loc, op.getType(), r);
@@ -272,7 +284,8 @@ struct LowerGelu : OpRewritePattern<GeluOp> {
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, TypeRange{type}, ValueRange{op.getInput()}, ValueRange{init},
         ArrayRef<AffineMap>{id, id},
-        SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
+        SmallVector<utils::IteratorType>(type.getRank(),
+                                         utils::IteratorType::parallel),
         [&](OpBuilder &b, Location l, ValueRange args) {
           Value x = args[0];
           Type et = x.getType();
@@ -288,7 +301,8 @@ struct LowerGelu : OpRewritePattern<GeluOp> {
           } else {
             Value t;
             if (kind == Activation::gelu_tanh) {
-              Value x3 = b.create<arith::MulFOp>(l, b.create<arith::MulFOp>(l, x, x), x);
+              Value x3 = b.create<arith::MulFOp>(
+                  l, b.create<arith::MulFOp>(l, x, x), x);
               Value in = b.create<arith::AddFOp>(
                   l, x, b.create<arith::MulFOp>(l, x3, c(0.044715)));
               t = b.create<math::TanhOp>(
@@ -298,7 +312,8 @@ struct LowerGelu : OpRewritePattern<GeluOp> {
                   l, b.create<arith::MulFOp>(l, x, c(0.7071067811865476)));
             }
             Value onePlus = b.create<arith::AddFOp>(l, t, c(1.0));
-            r = b.create<arith::MulFOp>(l, b.create<arith::MulFOp>(l, x, c(0.5)), onePlus);
+            r = b.create<arith::MulFOp>(
+                l, b.create<arith::MulFOp>(l, x, c(0.5)), onePlus);
           }
           b.create<linalg::YieldOp>(l, r);
         });
@@ -314,7 +329,8 @@ struct ConvertBertcToKernelsPass
     RewritePatternSet patterns(&getContext());
     patterns.add<LowerLayerNorm, LowerAttention, LowerGelu>(&getContext());
     patterns.add<LowerLinear>(&getContext(), prepackWeights);
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     bool left = false;
     getOperation().walk([&](Operation *op) {

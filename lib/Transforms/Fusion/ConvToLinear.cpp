@@ -104,21 +104,25 @@ struct PatchConv : OpRewritePattern<onnx::ConvOp> {
     // Batch stays symbolic: Reshape with 0 copies it, -1 infers it.
     Value x6 = rewriter.create<onnx::ReshapeOp>(
         loc, RankedTensorType::get({n, c, hp, p, wq, q}, f32), conv.getX(),
-        i64Const(rewriter, loc, {0, c, hp, p, wq, q}), rewriter.getI64IntegerAttr(0));
+        i64Const(rewriter, loc, {0, c, hp, p, wq, q}),
+        rewriter.getI64IntegerAttr(0));
     Value xt6 = rewriter.create<onnx::TransposeOp>(
         loc, RankedTensorType::get({n, hp, wq, c, p, q}, f32), x6,
         rewriter.getDenseI64ArrayAttr({0, 2, 4, 1, 3, 5}));
-    int64_t rows = ShapedType::isDynamic(n) ? ShapedType::kDynamic : n * hp * wq;
+    int64_t rows =
+        ShapedType::isDynamic(n) ? ShapedType::kDynamic : n * hp * wq;
     Value x2 = rewriter.create<onnx::ReshapeOp>(
         loc, RankedTensorType::get({rows, c * p * q}, f32), xt6,
-        i64Const(rewriter, loc, {-1, c * p * q}), rewriter.getI64IntegerAttr(0));
+        i64Const(rewriter, loc, {-1, c * p * q}),
+        rewriter.getI64IntegerAttr(0));
     Value b = bias;
-    Value y2 = rewriter.create<LinearOp>(
-        loc, RankedTensorType::get({rows, o}, f32), x2, weight, b,
-        Activation::none);
+    Value y2 =
+        rewriter.create<LinearOp>(loc, RankedTensorType::get({rows, o}, f32),
+                                  x2, weight, b, Activation::none);
     Value y4 = rewriter.create<onnx::ReshapeOp>(
         loc, RankedTensorType::get({n, hp, wq, o}, f32), y2,
-        i64Const(rewriter, loc, {-1, hp, wq, o}), rewriter.getI64IntegerAttr(0));
+        i64Const(rewriter, loc, {-1, hp, wq, o}),
+        rewriter.getI64IntegerAttr(0));
     rewriter.replaceOpWithNewOp<onnx::TransposeOp>(
         conv, conv.getType(), y4, rewriter.getDenseI64ArrayAttr({0, 3, 1, 2}));
     return success();
@@ -129,7 +133,8 @@ struct ConvToLinearPass : bertc::impl::ConvToLinearBase<ConvToLinearPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<PatchConv>(&getContext());
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };

@@ -61,7 +61,9 @@ enum class Kind { A0, A1, Hidden, Heads, HeadDim, Batch, Key, Query, Expanded };
 struct Atom {
   Kind kind;
   int64_t size; // kDyn if dynamic
-  bool operator==(const Atom &o) const { return kind == o.kind && size == o.size; }
+  bool operator==(const Atom &o) const {
+    return kind == o.kind && size == o.size;
+  }
 };
 using Dim = SmallVector<Atom, 2>;
 using Layout = SmallVector<Dim, 4>;
@@ -117,8 +119,8 @@ FailureOr<Layout> reshapeLayout(const Layout &in, ArrayRef<int64_t> targetIn) {
       target[i] = product(*copied[i]);
     }
   if (!flat.empty() && !target.empty() && flat.back().kind == Kind::Hidden &&
-      target.back() != kDyn && target.back() > 1 &&
-      flat.back().size != kDyn && target.back() < flat.back().size &&
+      target.back() != kDyn && target.back() > 1 && flat.back().size != kDyn &&
+      target.back() < flat.back().size &&
       flat.back().size % target.back() == 0) {
     int64_t h = flat.back().size;
     flat.back() = Atom{Kind::Heads, h / target.back()};
@@ -230,8 +232,8 @@ Operation *chainStep(Value v, Value &next) {
 
 /// A head view (Q_h, K_h^T or V_h) traced back to its rank-3 source.
 struct HeadView {
-  Value source;        // [A0, A1, hidden]
-  int batchAxis = 0;   // which source axis is the batch (the other: seq)
+  Value source;      // [A0, A1, hidden]
+  int batchAxis = 0; // which source axis is the batch (the other: seq)
   int64_t heads = 0, headDim = 0;
   double scale = 1.0;
 };
@@ -502,8 +504,8 @@ public:
                      : (double)(*val.value_begin<APInt>()).getSExtValue();
       MaskExpr e;
       e.usesTri = true;
-      bool upperStrict = t.getUpper() == 1 && *k == 1;  // c where key > query
-      bool lowerIncl = t.getUpper() == 0 && *k == 0;    // c where key <= query
+      bool upperStrict = t.getUpper() == 1 && *k == 1; // c where key > query
+      bool lowerIncl = t.getUpper() == 0 && *k == 0;   // c where key <= query
       if (!upperStrict && !lowerIncl)
         return fail(op, "Trilu diagonal is not the causal one");
       for (int m = 0; m < 2; ++m) {
@@ -534,7 +536,8 @@ public:
       e.layout[rt.getRank() - 1].push_back(Atom{Kind::Key, kDyn});
       return e;
     }
-    if (isa<onnx::AddOp, onnx::SubOp, onnx::MulOp, onnx::DivOp, onnx::EqualOp>(op)) {
+    if (isa<onnx::AddOp, onnx::SubOp, onnx::MulOp, onnx::DivOp, onnx::EqualOp>(
+            op)) {
       auto a = eval(op->getOperand(0), depth + 1);
       if (!a)
         return a;
@@ -542,14 +545,18 @@ public:
       if (!b)
         return b;
       return combine(op, *a, *b, [&](double x, double y) {
-        if (isa<onnx::AddOp>(op)) return x + y;
-        if (isa<onnx::SubOp>(op)) return x - y;
+        if (isa<onnx::AddOp>(op))
+          return x + y;
+        if (isa<onnx::SubOp>(op))
+          return x - y;
         if (isa<onnx::MulOp>(op)) {
           // 0 * inf: treat the masked-out constant as absorbing zero.
-          if (x == 0 || y == 0) return 0.0;
+          if (x == 0 || y == 0)
+            return 0.0;
           return x * y;
         }
-        if (isa<onnx::DivOp>(op)) return x / y;
+        if (isa<onnx::DivOp>(op))
+          return x / y;
         return x == y ? 1.0 : 0.0;
       });
     }
@@ -571,7 +578,8 @@ public:
         return all;
       for (int m = 0; m < 2; ++m)
         for (int t = 0; t < 2; ++t)
-          all->table[m][t] = c->table[m][t] != 0 ? x->table[m][t] : y->table[m][t];
+          all->table[m][t] =
+              c->table[m][t] != 0 ? x->table[m][t] : y->table[m][t];
       return all;
     }
     return fail(op, "unsupported op in the mask subgraph");
@@ -592,8 +600,7 @@ private:
         e.table[m][t] = c;
     return e;
   }
-  template <typename F>
-  static void map(MaskExpr &e, F f) {
+  template <typename F> static void map(MaskExpr &e, F f) {
     for (int m = 0; m < 2; ++m)
       for (int t = 0; t < 2; ++t)
         e.table[m][t] = f(e.table[m][t]);
@@ -637,9 +644,8 @@ bool maskLayoutFits(const Layout &mask, int scoresRank, int64_t heads) {
     // Only Expanded atoms: the values are replicated along this axis, which
     // is a broadcast (e.g. a [batch, 1, query, key] expansion of a key
     // mask), unless the axis is the merged [batch * heads] one.
-    bool replicated = llvm::all_of(d, [](const Atom &a) {
-      return a.kind == Kind::Expanded;
-    });
+    bool replicated =
+        llvm::all_of(d, [](const Atom &a) { return a.kind == Kind::Expanded; });
     if (replicated && w.size() == 1)
       continue;
     // [batch] alone may stand for [batch, heads] only if heads == 1.
@@ -669,7 +675,7 @@ struct Match {
   Value mask;
   bool causal = false, maskReplace = false, hasPad = false;
   double maskValue = 0;
-  Value output;        // the heads-merged value to replace
+  Value output; // the heads-merged value to replace
   bool outSeqFirst = false;
   bool outFlat = false; // [tokens, hidden]
 };
@@ -727,7 +733,8 @@ findScoresPath(Value input, Failure &why) {
     // Follow the operand that carries the scores (reaches the MatMul);
     // the others are scalars or mask terms.
     Value next;
-    if (isa<onnx::WhereOp, onnx::AddOp, onnx::MulOp, onnx::DivOp, onnx::SubOp>(op)) {
+    if (isa<onnx::WhereOp, onnx::AddOp, onnx::MulOp, onnx::DivOp, onnx::SubOp>(
+            op)) {
       SmallVector<Value> cands;
       for (Value v : op->getOperands())
         if (isScoresLike(v, 0))
@@ -765,7 +772,9 @@ FailureOr<Match> matchAttention(onnx::SoftmaxOp softmax, Failure &why) {
   }
   auto k = traceHeadView(qk.getRhs(), /*keyT=*/true);
   if (failed(k)) {
-    why = {qk, "key is not a transposed head split of a [batch, seq, hidden] tensor"};
+    why = {
+        qk,
+        "key is not a transposed head split of a [batch, seq, hidden] tensor"};
     return failure();
   }
   m.q = *q;
@@ -923,7 +932,8 @@ FailureOr<Match> matchAttention(onnx::SoftmaxOp softmax, Failure &why) {
     Dim hidden{headsAtom, dimAtom};
     if (layout.size() == 3 && layout[2] == hidden &&
         ((layout[0] == bd && layout[1] == sd) ||
-         (layout[0] == sd && layout[1] == bd)) && cur != pv.getResult()) {
+         (layout[0] == sd && layout[1] == bd)) &&
+        cur != pv.getResult()) {
       m.output = cur;
       m.outSeqFirst = !(layout[0] == bd && layout[1] == sd);
       return m;
@@ -982,7 +992,8 @@ struct FuseAttentionPass : bertc::impl::FuseAttentionBase<FuseAttentionPass> {
         return hv.source;
       auto t = cast<RankedTensorType>(hv.source.getType());
       auto type = RankedTensorType::get(
-          {t.getDimSize(1), t.getDimSize(0), t.getDimSize(2)}, t.getElementType());
+          {t.getDimSize(1), t.getDimSize(0), t.getDimSize(2)},
+          t.getElementType());
       return b.create<onnx::TransposeOp>(loc, type, hv.source,
                                          b.getDenseI64ArrayAttr({1, 0, 2}));
     };
@@ -990,7 +1001,8 @@ struct FuseAttentionPass : bertc::impl::FuseAttentionBase<FuseAttentionPass> {
     auto qt = cast<RankedTensorType>(q.getType());
     auto vt = cast<RankedTensorType>(v.getType());
     auto outType = RankedTensorType::get(
-        {qt.getDimSize(0), qt.getDimSize(1), vt.getDimSize(2)}, qt.getElementType());
+        {qt.getDimSize(0), qt.getDimSize(1), vt.getDimSize(2)},
+        qt.getElementType());
     Value att = b.create<AttentionOp>(
         loc, outType, q, k, v, m.mask, b.getI64IntegerAttr(m.q.heads),
         b.getF32FloatAttr(static_cast<float>(m.scale)), b.getBoolAttr(m.causal),
@@ -1011,8 +1023,10 @@ struct FuseAttentionPass : bertc::impl::FuseAttentionBase<FuseAttentionPass> {
       auto shapeType = RankedTensorType::get({2}, b.getI64Type());
       Value shape = b.create<onnx::ConstantOp>(
           loc, shapeType,
-          DenseElementsAttr::get(shapeType, ArrayRef<int64_t>{-1, want.getDimSize(1)}));
-      out = b.create<onnx::ReshapeOp>(loc, want, out, shape, b.getI64IntegerAttr(0));
+          DenseElementsAttr::get(shapeType,
+                                 ArrayRef<int64_t>{-1, want.getDimSize(1)}));
+      out = b.create<onnx::ReshapeOp>(loc, want, out, shape,
+                                      b.getI64IntegerAttr(0));
     }
     if (out.getType() != want) {
       // Same shape, possibly differently static: restate through Identity.

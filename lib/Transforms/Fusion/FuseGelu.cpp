@@ -124,7 +124,8 @@ bool isCube(Value v, Value x) {
     SmallVector<Value> leaves;
     SmallVector<Operation *> inner;
     mulLeaves(mul, leaves, inner);
-    return leaves.size() == 3 && llvm::all_of(leaves, [&](Value l) { return l == x; });
+    return leaves.size() == 3 &&
+           llvm::all_of(leaves, [&](Value l) { return l == x; });
   }
   return false;
 }
@@ -186,7 +187,8 @@ struct FuseGeluPass : bertc::impl::FuseGeluBase<FuseGeluPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<ErfGelu, TanhGelu, QuickGelu>(&getContext());
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     getOperation().walk([&](GeluOp) { ++numGelus; });
   }

@@ -45,7 +45,8 @@ bool isReduceMeanLast(onnx::ReduceMeanOp op) {
 /// True if `v` is `d * d` or `d ** 2` for one of the Sub ops `subs`.
 Operation *matchSquare(Operation *op, ArrayRef<onnx::SubOp> subs) {
   auto isD = [&](Value v) {
-    return llvm::any_of(subs, [&](onnx::SubOp s) { return s.getResult() == v; });
+    return llvm::any_of(subs,
+                        [&](onnx::SubOp s) { return s.getResult() == v; });
   };
   if (auto pow = dyn_cast<onnx::PowOp>(op))
     if (isD(pow.getLhs()) && isScalarFloat(pow.getRhs(), 2.0, 1e-6))
@@ -83,14 +84,14 @@ struct DecomposedLayerNorm : OpRewritePattern<onnx::ReduceMeanOp> {
     for (onnx::SubOp sub : subs)
       dUsers.insert(sub->user_begin(), sub->user_end());
     for (Operation *u : dUsers) {
-        if (!square && matchSquare(u, subs)) {
-          square = u;
-          continue;
-        }
-        if (isa<onnx::DivOp, onnx::MulOp>(u) && !normalize) {
-          normalize = u;
-          continue;
-        }
+      if (!square && matchSquare(u, subs)) {
+        square = u;
+        continue;
+      }
+      if (isa<onnx::DivOp, onnx::MulOp>(u) && !normalize) {
+        normalize = u;
+        continue;
+      }
       return failure();
     }
     if (!square || !normalize)
@@ -190,12 +191,12 @@ struct NativeLayerNorm : OpRewritePattern<onnx::LayerNormalizationOp> {
   }
 };
 
-struct FuseLayerNormPass
-    : bertc::impl::FuseLayerNormBase<FuseLayerNormPass> {
+struct FuseLayerNormPass : bertc::impl::FuseLayerNormBase<FuseLayerNormPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<DecomposedLayerNorm, NativeLayerNorm>(&getContext());
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     getOperation().walk([&](LayerNormOp) { ++numLayerNorms; });
   }
@@ -206,7 +207,8 @@ struct FuseLayerNormPass
 bool isLeadingBroadcast(RankedTensorType t, RankedTensorType full) {
   if (t == full)
     return true;
-  if (t.getRank() != full.getRank() || t.getElementType() != full.getElementType())
+  if (t.getRank() != full.getRank() ||
+      t.getElementType() != full.getElementType())
     return false;
   bool leading = true;
   for (int64_t i = 0; i < t.getRank(); ++i) {
@@ -241,12 +243,12 @@ struct SkipLayerNorm : OpRewritePattern<LayerNormOp> {
     Value x = add.getLhs(), skip = add.getRhs();
     if (x.getType() != type)
       std::swap(x, skip);
-    if (x.getType() != type || !isLeadingBroadcast(
-                                   cast<RankedTensorType>(skip.getType()), type))
+    if (x.getType() != type ||
+        !isLeadingBroadcast(cast<RankedTensorType>(skip.getType()), type))
       return failure();
     auto fused = rewriter.create<LayerNormOp>(
-        ln.getLoc(), ln.getResultTypes(), x, ln.getGamma(), ln.getBeta(),
-        skip, ln.getBias(), ln.getEpsilonAttr());
+        ln.getLoc(), ln.getResultTypes(), x, ln.getGamma(), ln.getBeta(), skip,
+        ln.getBias(), ln.getEpsilonAttr());
     Value oldSum = ln.getSum();
     rewriter.replaceAllUsesWith(add.getResult(), fused.getSum());
     rewriter.replaceAllUsesWith(oldSum, fused.getSum());
@@ -262,7 +264,8 @@ struct FuseSkipLayerNormPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<SkipLayerNorm>(&getContext());
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     getOperation().walk([&](LayerNormOp op) {
       if (op.getSkip())

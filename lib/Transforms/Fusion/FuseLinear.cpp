@@ -51,7 +51,8 @@ Value transposeWeight(PatternRewriter &rewriter, Location loc, Value w) {
   auto outType = RankedTensorType::get({k, n}, type.getElementType());
   if (attr.isSplat())
     return rewriter.create<onnx::ConstantOp>(
-        loc, outType, DenseElementsAttr::get(outType, attr.getSplatValue<Attribute>()));
+        loc, outType,
+        DenseElementsAttr::get(outType, attr.getSplatValue<Attribute>()));
   auto raw = rawData(attr);
   if (!raw || raw->size() != size_t(n * k) * sizeof(float))
     return {};
@@ -73,7 +74,7 @@ Value transposeWeight(PatternRewriter &rewriter, Location loc, Value w) {
 }
 
 struct Epilogue {
-  Value bias;              // original bias value (constant)
+  Value bias; // original bias value (constant)
   Activation act = Activation::none;
   Operation *last = nullptr;
 };
@@ -102,8 +103,8 @@ Epilogue matchEpilogue(Value y, int64_t n, bool allowBias) {
   return e;
 }
 
-LogicalResult buildLinear(PatternRewriter &rewriter, Operation *anchor,
-                          Value x, Value w, Value bias, Epilogue e) {
+LogicalResult buildLinear(PatternRewriter &rewriter, Operation *anchor, Value x,
+                          Value w, Value bias, Epilogue e) {
   Operation *last = e.last ? e.last : anchor;
   auto outType = cast<RankedTensorType>(last->getResult(0).getType());
   rewriter.setInsertionPoint(last);
@@ -135,7 +136,8 @@ struct GemmLinear : OpRewritePattern<onnx::GemmOp> {
   LogicalResult matchAndRewrite(onnx::GemmOp gemm,
                                 PatternRewriter &rewriter) const override {
     ElementsAttr w = getConstant(gemm.getB());
-    if (!w || gemm.getTransA() != 0 || gemm.getAlpha().convertToFloat() != 1.0f ||
+    if (!w || gemm.getTransA() != 0 ||
+        gemm.getAlpha().convertToFloat() != 1.0f ||
         (gemm.getC() && gemm.getBeta().convertToFloat() != 1.0f))
       return failure();
     auto wType = cast<RankedTensorType>(w.getType());
@@ -161,7 +163,8 @@ struct FuseLinearPass : bertc::impl::FuseLinearBase<FuseLinearPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<MatMulLinear, GemmLinear>(&getContext());
-    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    if (failed(
+            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     getOperation().walk([&](LinearOp op) {
       ++numLinears;

@@ -1,8 +1,8 @@
 //===- FusionUtils.cpp - Matching helpers for the fusion passes -----------===//
 #include "FusionUtils.h"
 
-#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 using namespace mlir;
@@ -16,7 +16,8 @@ bool fusion::isLastAxisVector(Value v, int64_t size) {
   return isa<FloatType>(type.getElementType()) &&
          type.getNumElements() == size && type.getRank() >= 1 &&
          type.getShape().back() == size &&
-         (type.getRank() == 1 || isa<DenseElementsAttr, DenseResourceElementsAttr>(attr));
+         (type.getRank() == 1 ||
+          isa<DenseElementsAttr, DenseResourceElementsAttr>(attr));
 }
 
 Value fusion::getLastAxisVector(PatternRewriter &rewriter, Value v,
@@ -47,9 +48,8 @@ void fusion::noteMissedFusion(Operation *anchor, StringRef kind,
                               Operation *culprit, const Twine &reason) {
   // Remarks are printed by `bertc --fusion-report` (and by bertc-opt with
   // --mlir-print-... or a diagnostic handler); otherwise they are dropped.
-  InFlightDiagnostic diag = anchor->emitRemark()
-                            << "bertc-fusion-missed: " << kind << ": "
-                            << reason;
+  InFlightDiagnostic diag =
+      anchor->emitRemark() << "bertc-fusion-missed: " << kind << ": " << reason;
   if (culprit && culprit != anchor)
     diag.attachNote(culprit->getLoc()) << "the match broke at this node";
 }

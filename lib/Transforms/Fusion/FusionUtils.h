@@ -77,8 +77,7 @@ inline mlir::Value otherOperand(mlir::Operation *op, mlir::Value v) {
 
 /// Defining op of type OpTy of `v`, if `v` has no other use than `user`
 /// (so the op can be folded into a fused op).
-template <typename OpTy>
-OpTy singleUseDef(mlir::Value v) {
+template <typename OpTy> OpTy singleUseDef(mlir::Value v) {
   auto op = v ? v.getDefiningOp<OpTy>() : OpTy();
   if (!op || !v.hasOneUse())
     return OpTy();
@@ -86,8 +85,7 @@ OpTy singleUseDef(mlir::Value v) {
 }
 
 /// The only user of `v`, if it has exactly one and it is an OpTy.
-template <typename OpTy>
-OpTy onlyUser(mlir::Value v) {
+template <typename OpTy> OpTy onlyUser(mlir::Value v) {
   if (!v.hasOneUse())
     return OpTy();
   return llvm::dyn_cast<OpTy>(*v.getUsers().begin());

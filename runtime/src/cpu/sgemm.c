@@ -1,24 +1,36 @@
 /*===- sgemm.c - Packed, cache-blocked, multi-threaded SGEMM ---------------===*
  *
  * C[M,N] (=|+=) A[M,K] . B[K,N] for any strides (transposed operands are just
- * strides: packing absorbs them).
+ * strides: packing absorbs them). BLIS-style:
  *
- *   1. A is packed once into MR-row panels, [panel][k][MR] (zero-padded).
- *   2. N is cut into blocks of NB columns; blocks are the parallel tasks
- *      (bertc_cpu_parallel_for), so the threads share the packed A.
- *   3. Per task and per KC-deep slice of K, the B block is packed into
- *      NR-column panels [panel][k][NR] and every MR x NR tile of C is
- *      updated by the micro-kernel.
+ *   1. C is cut into a grid of tasks (blocks of MR-row panels x NR-column
+ *      panels), sized so every thread gets the same amount of work; the
+ *      tasks run through bertc_cpu_parallel_for (the runtime's pool).
+ *   2. A is packed once per call into MR-row panels [panel][k][MR] (zero
+ *      rows past M), shared by all tasks: each panel is packed on first use
+ *      by whichever task needs it first (tasks start at different panels),
+ *      so packing needs no pass or thread hand-off of its own.
+ *   3. Per task, per block of NC columns and per KC-deep slice of K, the B
+ *      block is packed into NR-column panels [panel][k][NR] (kc x NC floats,
+ *      kept in L2) -- unless B was packed at compile time
+ *      (bertc_cpu_sgemm_packed_b) -- and every MR x NR tile of C is updated
+ *      by the micro-kernel, which loads, accumulates and stores C itself
+ *      (masked at the edges).
  *
- * Micro-kernels: 12 x 32 with AVX-512 (24 zmm accumulators, one broadcast
- * of A and two loads of B per k), a portable C kernel of the same shape
- * otherwise (compiled for AVX2 and baseline via target_clones). The
- * AVX-512 path is chosen at run time (__builtin_cpu_supports), so one
- * model.so runs on any x86-64. Blocking: KC = 256 (a 12 x 256 A panel and
- * a 256 x 32 B panel stay in L1/L2), NB = 128..256 columns per task.
+ * Micro-kernels, chosen at run time (__builtin_cpu_supports), so one model.so
+ * runs on any x86-64:
+ *   AVX-512F  12 x 32: 24 zmm accumulators, per k 2 loads of B and 12
+ *             broadcasts of A; 8- and 4-row variants for the last panel.
+ *   AVX2+FMA  the 12 x 32 tile as 2 x 2 sub-tiles of 6 x 16 (12 ymm
+ *             accumulators each).
+ *   generic   portable C (baseline SSE2 after auto-vectorization).
+ * MR = 12 and NR = 32 are shared by all three, so the packed layouts (and
+ * the compile-time packed weights, BERTC_GEMM_NR) do not depend on the CPU.
  *===----------------------------------------------------------------------===*/
 #include "bertc/cpu_kernels.h"
+#include "gemm_dispatch.h"
 
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,269 +41,629 @@
 
 #define MR 12
 #define NR BERTC_GEMM_NR
-#define KC 256
+#ifndef KC
+#define KC 384 /* K slice: a 12 x KC A panel (18 KB) stays in L1 */
+#endif
+#ifndef NC
+#define NC 256 /* columns of B packed at once: KC x NC (384 KB) stays in L2 */
+#endif
 
-static void *alloc64(size_t bytes) {
-  void *p = NULL;
-  if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0)
-    return NULL;
-  return p;
+/*===---------------------------- pack buffers ---------------------------===*/
+/* Packing buffers are recycled through a small process-wide cache rather
+ * than malloc'ed and freed per call: buffers of a few hundred KB would
+ * otherwise come back from malloc as fresh pages (mmap, or a heap that was
+ * just trimmed), and the page faults cost more than packing itself. The
+ * cache keeps at most BUF_SLOTS buffers (best fit on reuse, the largest kept
+ * when full) of at most BUF_TOTAL bytes together, so it holds about what the
+ * peak of concurrent GEMMs used, bounded. Freed when the library is
+ * unloaded. */
+#define BUF_SLOTS 16
+#define BUF_TOTAL ((size_t)64 << 20)
+
+typedef struct {
+  void *p;
+  size_t cap;
+} pack_buf;
+
+static pack_buf buf_cache[BUF_SLOTS];
+static size_t buf_total; /* bytes in buf_cache */
+static char buf_lock_flag;
+
+static void buf_lock(void) {
+  int spins = 0;
+  while (__atomic_test_and_set(&buf_lock_flag, __ATOMIC_ACQUIRE))
+    while (__atomic_load_n(&buf_lock_flag, __ATOMIC_RELAXED))
+      if (++spins > 64)
+        sched_yield();
 }
+
+static void buf_unlock(void) { __atomic_clear(&buf_lock_flag, __ATOMIC_RELEASE); }
+
+/* A 64-byte aligned buffer of at least `bytes`; .p is NULL when out of
+ * memory. */
+static pack_buf buf_get(size_t bytes) {
+  bytes = (bytes + 4095) & ~(size_t)4095;
+  pack_buf b = {NULL, 0};
+  buf_lock();
+  int best = -1;
+  for (int i = 0; i < BUF_SLOTS; ++i)
+    if (buf_cache[i].p && buf_cache[i].cap >= bytes &&
+        (best < 0 || buf_cache[i].cap < buf_cache[best].cap))
+      best = i;
+  if (best >= 0) {
+    b = buf_cache[best];
+    buf_total -= b.cap;
+    buf_cache[best].p = NULL;
+    buf_cache[best].cap = 0;
+  }
+  buf_unlock();
+  if (!b.p) {
+    if (posix_memalign(&b.p, 64, bytes) != 0)
+      b.p = NULL;
+    b.cap = b.p ? bytes : 0;
+  }
+  return b;
+}
+
+static void buf_put(pack_buf b) {
+  if (!b.p)
+    return;
+  void *drop = b.p;
+  buf_lock();
+  int slot = -1;
+  for (int i = 0; i < BUF_SLOTS && slot < 0; ++i)
+    if (!buf_cache[i].p)
+      slot = i;
+  if (slot < 0) { /* full: replace the smallest if this one is larger */
+    slot = 0;
+    for (int i = 1; i < BUF_SLOTS; ++i)
+      if (buf_cache[i].cap < buf_cache[slot].cap)
+        slot = i;
+    if (buf_cache[slot].cap >= b.cap)
+      slot = -1;
+  }
+  if (slot >= 0 && buf_total - buf_cache[slot].cap + b.cap <= BUF_TOTAL) {
+    drop = buf_cache[slot].p;
+    buf_total += b.cap - buf_cache[slot].cap;
+    buf_cache[slot] = b;
+  }
+  buf_unlock();
+  free(drop);
+}
+
+__attribute__((destructor)) static void buf_cache_release(void) {
+  buf_lock();
+  for (int i = 0; i < BUF_SLOTS; ++i) {
+    free(buf_cache[i].p);
+    buf_cache[i].p = NULL;
+    buf_cache[i].cap = 0;
+  }
+  buf_total = 0;
+  buf_unlock();
+}
+
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
 /*===----------------------------- packing ------------------------------===*/
+/* Both packed layouts are dst[k][W] (W = MR for A, NR for B) with zeros past
+ * the `nv` valid rows of A / columns of B. Two source shapes matter:
+ *   - "transposing": each of the nv vectors is contiguous along k (row-major
+ *     A, transposed B): 4 x 4 SSE transposes (baseline x86-64).
+ *   - "copying": each k step is contiguous across the vectors (row-major B,
+ *     transposed A): plain row copies. */
 
-/* A[m0:m0+MR, 0:K] -> dst[k][MR], zero rows past m. */
-static void pack_a_panel(const float *a, int64_t sam, int64_t sak, int64_t m0,
-                         int64_t m, int64_t k, float *dst) {
-  int64_t rows = m - m0 < MR ? m - m0 : MR;
-  if (sak == 1) {
-    for (int64_t r = 0; r < rows; ++r) {
-      const float *src = a + (m0 + r) * sam;
-      for (int64_t kk = 0; kk < k; ++kk)
-        dst[kk * MR + r] = src[kk];
+/* dst[kk * W + v] = src[v * ls + kk]. */
+static void pack_t(const float *src, int64_t ls, int64_t nv, int64_t k,
+                   int64_t W, float *dst) {
+  int64_t v = 0;
+#ifdef __SSE2__
+  for (; v + 4 <= nv; v += 4) {
+    const float *s0 = src + v * ls, *s1 = s0 + ls, *s2 = s1 + ls, *s3 = s2 + ls;
+    float *d = dst + v;
+    int64_t kk = 0;
+    for (; kk + 4 <= k; kk += 4) {
+      __m128 x0 = _mm_loadu_ps(s0 + kk), x1 = _mm_loadu_ps(s1 + kk);
+      __m128 x2 = _mm_loadu_ps(s2 + kk), x3 = _mm_loadu_ps(s3 + kk);
+      _MM_TRANSPOSE4_PS(x0, x1, x2, x3);
+      _mm_storeu_ps(d + (kk + 0) * W, x0);
+      _mm_storeu_ps(d + (kk + 1) * W, x1);
+      _mm_storeu_ps(d + (kk + 2) * W, x2);
+      _mm_storeu_ps(d + (kk + 3) * W, x3);
     }
-  } else {
-    for (int64_t kk = 0; kk < k; ++kk)
-      for (int64_t r = 0; r < rows; ++r)
-        dst[kk * MR + r] = a[(m0 + r) * sam + kk * sak];
+    for (; kk < k; ++kk) {
+      d[kk * W + 0] = s0[kk];
+      d[kk * W + 1] = s1[kk];
+      d[kk * W + 2] = s2[kk];
+      d[kk * W + 3] = s3[kk];
+    }
   }
-  for (int64_t r = rows; r < MR; ++r)
+#endif
+  for (; v < nv; ++v) {
+    const float *sv = src + v * ls;
     for (int64_t kk = 0; kk < k; ++kk)
-      dst[kk * MR + r] = 0.0f;
+      dst[kk * W + v] = sv[kk];
+  }
+  if (nv < W)
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t j = nv; j < W; ++j)
+        dst[kk * W + j] = 0.0f;
 }
 
-/* B[k0:k0+kc, n0:n0+NR] -> dst[kc][NR], zero columns past n. */
-static void pack_b_panel(const float *b, int64_t sbk, int64_t sbn, int64_t k0,
-                         int64_t kc, int64_t n0, int64_t n, float *dst) {
-  int64_t cols = n - n0 < NR ? n - n0 : NR;
-  if (sbn == 1 && cols == NR) {
-    for (int64_t kk = 0; kk < kc; ++kk)
-      memcpy(dst + kk * NR, b + (k0 + kk) * sbk + n0, NR * sizeof(float));
+/* dst[kk * W + v] = src[kk * ls + v]. */
+static void pack_c(const float *src, int64_t ls, int64_t nv, int64_t k,
+                   int64_t W, float *dst) {
+  for (int64_t kk = 0; kk < k; ++kk) {
+    memcpy(dst + kk * W, src + kk * ls, (size_t)nv * sizeof(float));
+    for (int64_t j = nv; j < W; ++j)
+      dst[kk * W + j] = 0.0f;
+  }
+}
+
+/* dst[kk * W + v] = src[kk * sk + v * sv], any strides. */
+static void pack_strided(const float *src, int64_t sk, int64_t sv, int64_t nv,
+                         int64_t k, int64_t W, float *dst) {
+  for (int64_t kk = 0; kk < k; ++kk) {
+    for (int64_t v = 0; v < nv; ++v)
+      dst[kk * W + v] = src[kk * sk + v * sv];
+    for (int64_t j = nv; j < W; ++j)
+      dst[kk * W + j] = 0.0f;
+  }
+}
+
+/* rows (<= MR) rows of A, k deep -> dst[k][MR]. */
+static void pack_a_panel(const float *a, int64_t sam, int64_t sak,
+                         int64_t rows, int64_t k, float *dst) {
+  if (sak == 1)
+    pack_t(a, sam, rows, k, MR, dst);
+  else if (sam == 1)
+    pack_c(a, sak, rows, k, MR, dst);
+  else
+    pack_strided(a, sak, sam, rows, k, MR, dst);
+}
+
+/* Prefetches nv short vectors (stride ls, len floats each, len <= 256):
+ * too short for the hardware prefetcher to pick up (attention's K = 64). */
+static void prefetch_vectors(const float *src, int64_t ls, int64_t nv,
+                             int64_t len) {
+  if (len > 256)
+    return;
+  for (int64_t v = 0; v < nv; ++v)
+    for (int64_t j = 0; j < len; j += 16)
+      __builtin_prefetch(src + v * ls + j);
+}
+
+/* B[0:kc, 0:cols] -> panels [p][kc][NR]. Row-major B is copied row by row
+ * across all panels, so the reads stream through whole rows (prefetched a
+ * few rows ahead) instead of hopping between rows panel by panel. */
+static void pack_b_block(const float *b, int64_t sbk, int64_t sbn, int64_t kc,
+                         int64_t cols, float *dst) {
+  int64_t panels = cdiv(cols, NR);
+  if (sbn == 1 && sbk != 1) {
+    int64_t full = cols / NR, rest = cols - full * NR;
+    for (int64_t kk = 0; kk < kc; ++kk) {
+      const float *src = b + kk * sbk;
+      if (kk + 4 < kc)
+        for (int64_t j = 0; j < cols; j += 16)
+          __builtin_prefetch(src + 4 * sbk + j);
+      float *d = dst + kk * NR;
+      for (int64_t p = 0; p < full; ++p)
+        memcpy(d + p * kc * NR, src + p * NR, NR * sizeof(float));
+      if (rest) {
+        float *dr = d + full * kc * NR;
+        memcpy(dr, src + full * NR, (size_t)rest * sizeof(float));
+        for (int64_t j = rest; j < NR; ++j)
+          dr[j] = 0.0f;
+      }
+    }
     return;
   }
-  if (sbk == 1) { /* transposed B: walk each column contiguously */
-    for (int64_t c = 0; c < cols; ++c) {
-      const float *src = b + (n0 + c) * sbn + k0;
-      for (int64_t kk = 0; kk < kc; ++kk)
-        dst[kk * NR + c] = src[kk];
-    }
-  } else {
-    for (int64_t kk = 0; kk < kc; ++kk)
-      for (int64_t c = 0; c < cols; ++c)
-        dst[kk * NR + c] = b[(k0 + kk) * sbk + (n0 + c) * sbn];
+  for (int64_t p = 0; p < panels; ++p) {
+    const float *src = b + p * NR * sbn;
+    int64_t nv = min64(NR, cols - p * NR);
+    if (sbk == 1 && p + 1 < panels)
+      prefetch_vectors(src + NR * sbn, sbn, min64(NR, cols - (p + 1) * NR), kc);
+    if (sbk == 1)
+      pack_t(src, sbn, nv, kc, NR, dst + p * kc * NR);
+    else
+      pack_strided(src, sbk, sbn, nv, kc, NR, dst + p * kc * NR);
   }
-  if (cols < NR)
-    for (int64_t kk = 0; kk < kc; ++kk)
-      for (int64_t c = cols; c < NR; ++c)
-        dst[kk * NR + c] = 0.0f;
 }
 
 /*===--------------------------- micro-kernels --------------------------===*/
 
-/* tile[MR][NR] = sum_k a[k][MR] x b[k][NR] (a fresh tile, not accumulated) */
-typedef void (*micro_fn)(int64_t kc, const float *a, const float *b,
-                         float *tile);
+/* C[0:rows, 0:cols] (=|+=) sum_k a[k][0:MR] x b[k][0:NR]; rows <= MR,
+ * cols <= NR; C element (i, j) at c[i * scm + j * scn]. */
+typedef void (*kern_fn)(int64_t kc, const float *a, const float *b, float *c,
+                        int64_t scm, int64_t scn, int64_t rows, int64_t cols,
+                        int accumulate);
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(BERTC_X86)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void micro_generic(int64_t kc, const float *a, const float *b,
-                          float *tile) {
-  float acc[MR][NR];
-  memset(acc, 0, sizeof acc);
-  for (int64_t kk = 0; kk < kc; ++kk) {
-    const float *ak = a + kk * MR, *bk = b + kk * NR;
-    for (int r = 0; r < MR; ++r) {
-      float av = ak[r];
-      for (int c = 0; c < NR; ++c)
-        acc[r][c] += av * bk[c];
-    }
-  }
-  memcpy(tile, acc, sizeof acc);
-}
-
-#ifdef BERTC_X86
-__attribute__((target("avx512f")))
-static void micro_avx512(int64_t kc, const float *a, const float *b,
-                         float *tile) {
-  __m512 c00 = _mm512_setzero_ps(), c01 = _mm512_setzero_ps();
-  __m512 c10 = _mm512_setzero_ps(), c11 = _mm512_setzero_ps();
-  __m512 c20 = _mm512_setzero_ps(), c21 = _mm512_setzero_ps();
-  __m512 c30 = _mm512_setzero_ps(), c31 = _mm512_setzero_ps();
-  __m512 c40 = _mm512_setzero_ps(), c41 = _mm512_setzero_ps();
-  __m512 c50 = _mm512_setzero_ps(), c51 = _mm512_setzero_ps();
-  __m512 c60 = _mm512_setzero_ps(), c61 = _mm512_setzero_ps();
-  __m512 c70 = _mm512_setzero_ps(), c71 = _mm512_setzero_ps();
-  __m512 c80 = _mm512_setzero_ps(), c81 = _mm512_setzero_ps();
-  __m512 c90 = _mm512_setzero_ps(), c91 = _mm512_setzero_ps();
-  __m512 ca0 = _mm512_setzero_ps(), ca1 = _mm512_setzero_ps();
-  __m512 cb0 = _mm512_setzero_ps(), cb1 = _mm512_setzero_ps();
-  for (int64_t kk = 0; kk < kc; ++kk) {
-    const float *ak = a + kk * MR;
-    __m512 b0 = _mm512_load_ps(b + kk * NR);
-    __m512 b1 = _mm512_load_ps(b + kk * NR + 16);
-    __m512 av;
-#define ROW(i, x0, x1)                        \
-  av = _mm512_set1_ps(ak[i]);                 \
-  x0 = _mm512_fmadd_ps(av, b0, x0);           \
-  x1 = _mm512_fmadd_ps(av, b1, x1);
-    ROW(0, c00, c01) ROW(1, c10, c11) ROW(2, c20, c21) ROW(3, c30, c31)
-    ROW(4, c40, c41) ROW(5, c50, c51) ROW(6, c60, c61) ROW(7, c70, c71)
-    ROW(8, c80, c81) ROW(9, c90, c91) ROW(10, ca0, ca1) ROW(11, cb0, cb1)
-#undef ROW
-  }
-#define STORE(i, x0, x1)                      \
-  _mm512_store_ps(tile + (i) * NR, x0);       \
-  _mm512_store_ps(tile + (i) * NR + 16, x1);
-  STORE(0, c00, c01) STORE(1, c10, c11) STORE(2, c20, c21) STORE(3, c30, c31)
-  STORE(4, c40, c41) STORE(5, c50, c51) STORE(6, c60, c61) STORE(7, c70, c71)
-  STORE(8, c80, c81) STORE(9, c90, c91) STORE(10, ca0, ca1) STORE(11, cb0, cb1)
-#undef STORE
-}
-#endif
-
-#ifdef BERTC_X86
-/* Same product, written straight into C (unit column stride): rows x cols
- * valid, cols <= 32 handled with store masks. Saves the tile round trip. */
-__attribute__((target("avx512f")))
-static void micro_avx512_c(int64_t kc, const float *a, const float *b,
-                           float *c, int64_t ldc, int64_t rows, int64_t cols,
-                           int accumulate) {
-  __m512 acc[MR][2];
-  for (int r = 0; r < MR; ++r)
-    acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-  for (int64_t kk = 0; kk < kc; ++kk) {
-    const float *ak = a + kk * MR;
-    __m512 b0 = _mm512_load_ps(b + kk * NR);
-    __m512 b1 = _mm512_load_ps(b + kk * NR + 16);
-#pragma GCC unroll 12
-    for (int r = 0; r < MR; ++r) {
-      __m512 av = _mm512_set1_ps(ak[r]);
-      acc[r][0] = _mm512_fmadd_ps(av, b0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(av, b1, acc[r][1]);
-    }
-  }
-  __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
-  __mmask16 m1 = cols >= 32 ? 0xFFFF
-                 : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1) : 0;
-  for (int r = 0; r < rows; ++r) {
-    float *cr = c + r * ldc;
-    __m512 x0 = acc[r][0], x1 = acc[r][1];
-    if (accumulate) {
-      x0 = _mm512_add_ps(x0, _mm512_maskz_loadu_ps(m0, cr));
-      x1 = _mm512_add_ps(x1, _mm512_maskz_loadu_ps(m1, cr + 16));
-    }
-    _mm512_mask_storeu_ps(cr, m0, x0);
-    _mm512_mask_storeu_ps(cr + 16, m1, x1);
-  }
-}
-
-static int have_avx512(void) {
-  static int have = -1;
-  if (have < 0) {
-    __builtin_cpu_init();
-    have = __builtin_cpu_supports("avx512f") ? 1 : 0;
-  }
-  return have;
-}
-#endif
-
-static micro_fn select_micro(void) {
-#ifdef BERTC_X86
-  if (have_avx512())
-    return micro_avx512;
-#endif
-  return micro_generic;
-}
-
-/* C tile (rows x cols valid) (=|+=) tile. */
-static void store_tile(float *c, int64_t scm, int64_t scn, const float *tile,
-                       int64_t rows, int64_t cols, int accumulate) {
+/* Writes a rows x cols tile (row stride ldt) into C. */
+static void store_tile(float *c, int64_t scm, int64_t scn, const float *t,
+                       int64_t ldt, int64_t rows, int64_t cols, int accumulate) {
   for (int64_t r = 0; r < rows; ++r) {
     float *cr = c + r * scm;
-    const float *tr = tile + r * NR;
-    if (scn == 1) {
-      if (accumulate)
-        for (int64_t j = 0; j < cols; ++j)
-          cr[j] += tr[j];
-      else
-        memcpy(cr, tr, (size_t)cols * sizeof(float));
-    } else {
+    const float *tr = t + r * ldt;
+    if (accumulate)
       for (int64_t j = 0; j < cols; ++j)
-        cr[j * scn] = accumulate ? cr[j * scn] + tr[j] : tr[j];
-    }
+        cr[j * scn] += tr[j];
+    else
+      for (int64_t j = 0; j < cols; ++j)
+        cr[j * scn] = tr[j];
   }
+}
+
+static void kern_generic(int64_t kc, const float *a, const float *b, float *c,
+                         int64_t scm, int64_t scn, int64_t rows, int64_t cols,
+                         int accumulate) {
+  float t[MR][NR];
+  for (int64_t r = 0; r < rows; ++r) {
+    float acc[NR];
+    for (int j = 0; j < NR; ++j)
+      acc[j] = 0.0f;
+    for (int64_t kk = 0; kk < kc; ++kk) {
+      float av = a[kk * MR + r];
+      const float *bk = b + kk * NR;
+      for (int j = 0; j < NR; ++j)
+        acc[j] += av * bk[j];
+    }
+    memcpy(t[r], acc, sizeof acc);
+  }
+  store_tile(c, scm, scn, &t[0][0], NR, rows, cols, accumulate);
+}
+
+#ifdef BERTC_X86
+/* ---- AVX-512: R x 32 (R = 12, 8 or 4 of the 12 packed rows) ---- */
+__attribute__((always_inline, target("avx512f"))) static inline void
+k512(const int R, int64_t kc, const float *a, const float *b, float *c,
+     int64_t scm, int64_t scn, int64_t rows, int64_t cols, int accumulate) {
+  __m512 x0[MR], x1[MR];
+  /* C is only touched after the k loop: start fetching it now. */
+#pragma GCC unroll 12
+  for (int r = 0; r < R; ++r) {
+    if (r < rows) {
+      _mm_prefetch((const char *)(c + r * scm), _MM_HINT_T0);
+      _mm_prefetch((const char *)(c + r * scm + (cols - 1) * scn), _MM_HINT_T0);
+    }
+    x0[r] = x1[r] = _mm512_setzero_ps();
+  }
+  for (int64_t kk = 0; kk < kc; ++kk) {
+    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      __m512 av = _mm512_set1_ps(a[r]);
+      x0[r] = _mm512_fmadd_ps(av, b0, x0[r]);
+      x1[r] = _mm512_fmadd_ps(av, b1, x1[r]);
+    }
+    a += MR;
+    b += NR;
+  }
+  if (scn == 1) {
+    __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
+    __mmask16 m1 = cols >= 32   ? 0xFFFF
+                   : cols > 16 ? (__mmask16)((1u << (cols - 16)) - 1)
+                               : 0;
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      if (r < rows) {
+        float *cr = c + r * scm;
+        __m512 y0 = x0[r], y1 = x1[r];
+        if (accumulate) {
+          y0 = _mm512_add_ps(y0, _mm512_maskz_loadu_ps(m0, cr));
+          y1 = _mm512_add_ps(y1, _mm512_maskz_loadu_ps(m1, cr + 16));
+        }
+        _mm512_mask_storeu_ps(cr, m0, y0);
+        _mm512_mask_storeu_ps(cr + 16, m1, y1);
+      }
+    }
+  } else {
+    float t[MR * NR] __attribute__((aligned(64)));
+#pragma GCC unroll 12
+    for (int r = 0; r < R; ++r) {
+      _mm512_store_ps(t + r * NR, x0[r]);
+      _mm512_store_ps(t + r * NR + 16, x1[r]);
+    }
+    store_tile(c, scm, scn, t, NR, rows, cols, accumulate);
+  }
+}
+
+__attribute__((target("avx512f"), noinline)) static void
+k512_12(int64_t kc, const float *a, const float *b, float *c, int64_t scm,
+        int64_t scn, int64_t rows, int64_t cols, int accumulate) {
+  k512(12, kc, a, b, c, scm, scn, rows, cols, accumulate);
+}
+__attribute__((target("avx512f"), noinline)) static void
+k512_8(int64_t kc, const float *a, const float *b, float *c, int64_t scm,
+       int64_t scn, int64_t rows, int64_t cols, int accumulate) {
+  k512(8, kc, a, b, c, scm, scn, rows, cols, accumulate);
+}
+__attribute__((target("avx512f"), noinline)) static void
+k512_4(int64_t kc, const float *a, const float *b, float *c, int64_t scm,
+       int64_t scn, int64_t rows, int64_t cols, int accumulate) {
+  k512(4, kc, a, b, c, scm, scn, rows, cols, accumulate);
+}
+
+static void kern_avx512(int64_t kc, const float *a, const float *b, float *c,
+                        int64_t scm, int64_t scn, int64_t rows, int64_t cols,
+                        int accumulate) {
+  if (rows > 8)
+    k512_12(kc, a, b, c, scm, scn, rows, cols, accumulate);
+  else if (rows > 4)
+    k512_8(kc, a, b, c, scm, scn, rows, cols, accumulate);
+  else
+    k512_4(kc, a, b, c, scm, scn, rows, cols, accumulate);
+}
+
+/* ---- AVX2: 6 x 16 sub-tiles of the packed 12 x 32 tile ---- */
+__attribute__((target("avx2,fma"))) static inline __m256i mask8(int64_t n) {
+  n = n < 0 ? 0 : n > 8 ? 8 : n;
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n),
+                            _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
+}
+
+__attribute__((target("avx2,fma"), noinline)) static void
+k256_6x16(int64_t kc, const float *a, const float *b, float *c, int64_t scm,
+          int64_t scn, int64_t rows, int64_t cols, int accumulate) {
+  __m256 x0[6], x1[6];
+#pragma GCC unroll 6
+  for (int r = 0; r < 6; ++r)
+    x0[r] = x1[r] = _mm256_setzero_ps();
+  for (int64_t kk = 0; kk < kc; ++kk) {
+    __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < 6; ++r) {
+      __m256 av = _mm256_broadcast_ss(a + r);
+      x0[r] = _mm256_fmadd_ps(av, b0, x0[r]);
+      x1[r] = _mm256_fmadd_ps(av, b1, x1[r]);
+    }
+    a += MR;
+    b += NR;
+  }
+  if (scn == 1 && cols == 16) {
+#pragma GCC unroll 6
+    for (int r = 0; r < 6; ++r) {
+      if (r < rows) {
+        float *cr = c + r * scm;
+        __m256 y0 = x0[r], y1 = x1[r];
+        if (accumulate) {
+          y0 = _mm256_add_ps(y0, _mm256_loadu_ps(cr));
+          y1 = _mm256_add_ps(y1, _mm256_loadu_ps(cr + 8));
+        }
+        _mm256_storeu_ps(cr, y0);
+        _mm256_storeu_ps(cr + 8, y1);
+      }
+    }
+  } else if (scn == 1) {
+    __m256i m0 = mask8(cols), m1 = mask8(cols - 8);
+#pragma GCC unroll 6
+    for (int r = 0; r < 6; ++r) {
+      if (r < rows) {
+        float *cr = c + r * scm;
+        __m256 y0 = x0[r], y1 = x1[r];
+        if (accumulate) {
+          y0 = _mm256_add_ps(y0, _mm256_maskload_ps(cr, m0));
+          y1 = _mm256_add_ps(y1, _mm256_maskload_ps(cr + 8, m1));
+        }
+        _mm256_maskstore_ps(cr, m0, y0);
+        _mm256_maskstore_ps(cr + 8, m1, y1);
+      }
+    }
+  } else {
+    float t[6 * 16] __attribute__((aligned(32)));
+#pragma GCC unroll 6
+    for (int r = 0; r < 6; ++r) {
+      _mm256_store_ps(t + r * 16, x0[r]);
+      _mm256_store_ps(t + r * 16 + 8, x1[r]);
+    }
+    store_tile(c, scm, scn, t, 16, rows, cols, accumulate);
+  }
+}
+
+static void kern_avx2(int64_t kc, const float *a, const float *b, float *c,
+                      int64_t scm, int64_t scn, int64_t rows, int64_t cols,
+                      int accumulate) {
+  for (int64_t r0 = 0; r0 < rows; r0 += 6)
+    for (int64_t c0 = 0; c0 < cols; c0 += 16)
+      k256_6x16(kc, a + r0, b + c0, c + r0 * scm + c0 * scn, scm, scn,
+                min64(6, rows - r0), min64(16, cols - c0), accumulate);
+}
+#endif
+
+/*===----------------------------- dispatch -----------------------------===*/
+
+static int isa_best = -1, isa_forced = -1;
+
+int bertc_cpu_gemm_best_isa(void) {
+  int v = __atomic_load_n(&isa_best, __ATOMIC_RELAXED);
+  if (v < 0) {
+    v = BERTC_GEMM_ISA_GENERIC;
+#ifdef BERTC_X86
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512f"))
+      v = BERTC_GEMM_ISA_AVX512;
+    else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+      v = BERTC_GEMM_ISA_AVX2;
+#endif
+    __atomic_store_n(&isa_best, v, __ATOMIC_RELAXED);
+  }
+  return v;
+}
+
+int bertc_cpu_gemm_isa(void) {
+  int f = __atomic_load_n(&isa_forced, __ATOMIC_RELAXED);
+  return f >= 0 ? f : bertc_cpu_gemm_best_isa();
+}
+
+int bertc_cpu_gemm_set_isa(int isa) {
+  int best = bertc_cpu_gemm_best_isa();
+  __atomic_store_n(&isa_forced, isa < 0 ? -1 : isa > best ? best : isa,
+                   __ATOMIC_RELAXED);
+  return bertc_cpu_gemm_isa();
+}
+
+static kern_fn select_kernel(void) {
+#ifdef BERTC_X86
+  switch (bertc_cpu_gemm_isa()) {
+  case BERTC_GEMM_ISA_AVX512:
+    return kern_avx512;
+  case BERTC_GEMM_ISA_AVX2:
+    return kern_avx2;
+  default:
+    break;
+  }
+#endif
+  return kern_generic;
 }
 
 /*===------------------------------ driver ------------------------------===*/
 
 typedef struct {
+  const float *a;
+  int64_t sam, sak;
   const float *b;
   int64_t sbk, sbn;
+  const float *bpre; /* B packed at compile time: [panel][k][NR], or NULL */
   float *c;
   int64_t scm, scn;
   int64_t m, n, k;
   int accumulate;
-  const float *apack; /* packed A: ceil(m / MR) panels of k x MR */
-  int64_t nb;         /* columns per task */
-  micro_fn micro;
-  int direct;         /* AVX-512 kernel storing straight into C */
-  const float *bpre;  /* B packed at compile time: [panel][k][NR], or NULL */
+  float *apack; /* packed A: ceil(m / MR) panels of k x MR, packed lazily */
+  int *astate;  /* per A panel: 0 not packed, 1 being packed, 2 packed */
+  int64_t mpb, npb; /* MR-row / NR-column panels per task */
+  int64_t tasks_n;  /* tasks along N */
+  kern_fn kern;
 } gemm_job;
 
-static void gemm_task(void *arg, int64_t begin, int64_t end) {
-  const gemm_job *g = (const gemm_job *)arg;
-  float *bpack = (float *)alloc64((size_t)KC * (size_t)(g->nb + NR) * sizeof(float));
-  _Alignas(64) float tile[MR * NR];
-  if (!bpack) {
-    bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, "matmul: out of memory");
-    return;
+/* Per-task scratch for A panels another task is packing right now. */
+typedef struct {
+  pack_buf buf;
+} a_scratch;
+
+static void pack_a(const gemm_job *g, int64_t i, float *dst) {
+  int64_t rows = min64(MR, g->m - i * MR);
+  if (g->sak == 1 && (i + 1) * MR < g->m)
+    prefetch_vectors(g->a + (i + 1) * MR * g->sam, g->sam,
+                     min64(MR, g->m - (i + 1) * MR), g->k);
+  pack_a_panel(g->a + i * MR * g->sam, g->sam, g->sak, rows, g->k, dst);
+}
+
+/* Packed A panel i (all of K). A is packed on first use by whichever task
+ * gets there first, so packing needs no pass (and no thread hand-off) of
+ * its own and overlaps the other tasks' compute. A task never waits: if
+ * another one is packing the panel right now, it packs a private copy. */
+static const float *a_panel(const gemm_job *g, int64_t i, a_scratch *s) {
+  float *dst = g->apack + i * g->k * MR;
+  int st = __atomic_load_n(&g->astate[i], __ATOMIC_ACQUIRE);
+  if (st == 2)
+    return dst;
+  if (st == 0 && __atomic_compare_exchange_n(&g->astate[i], &st, 1, 0,
+                                             __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    pack_a(g, i, dst);
+    __atomic_store_n(&g->astate[i], 2, __ATOMIC_RELEASE);
+    return dst;
   }
-  int64_t panels_m = (g->m + MR - 1) / MR;
-  for (int64_t t = begin; t < end; ++t) {
-    int64_t n0 = t * g->nb, n1 = n0 + g->nb < g->n ? n0 + g->nb : g->n;
-    int64_t panels_n = (n1 - n0 + NR - 1) / NR;
-    for (int64_t k0 = 0; k0 < g->k; k0 += KC) {
-      int64_t kc = g->k - k0 < KC ? g->k - k0 : KC;
+  if (st == 2)
+    return dst;
+  if (!s->buf.p) {
+    s->buf = buf_get((size_t)g->k * MR * sizeof(float));
+    if (!s->buf.p) { /* out of memory: wait for the other task instead */
+      while (__atomic_load_n(&g->astate[i], __ATOMIC_ACQUIRE) != 2)
+        sched_yield();
+      return dst;
+    }
+  }
+  pack_a(g, i, (float *)s->buf.p);
+  return (const float *)s->buf.p;
+}
+
+/* C[m0:m1, n0:n1]; m0 and n0 are multiples of MR and NR. Tasks along N
+ * start at different A panels (`rot`), so they pack different ones. */
+static void gemm_block(const gemm_job *g, float *bpack, a_scratch *scratch,
+                       int64_t m0, int64_t m1, int64_t n0, int64_t n1,
+                       int64_t rot) {
+  /* K in equal slices of at most KC (768 = 2 x 384, not 512 + 256). */
+  int64_t kstep = cdiv(g->k, cdiv(g->k, KC));
+  int64_t p0 = m0 / MR, np = cdiv(m1 - m0, MR);
+  for (int64_t nb0 = n0; nb0 < n1; nb0 += NC) {
+    int64_t nb1 = min64(nb0 + NC, n1), panels_n = cdiv(nb1 - nb0, NR);
+    for (int64_t k0 = 0; k0 < g->k; k0 += kstep) {
+      int64_t kc = min64(kstep, g->k - k0);
       int acc = g->accumulate || k0 > 0;
       if (!g->bpre)
-        for (int64_t p = 0; p < panels_n; ++p)
-          pack_b_panel(g->b, g->sbk, g->sbn, k0, kc, n0 + p * NR, n1,
-                       bpack + p * kc * NR);
-      for (int64_t pm = 0; pm < panels_m; ++pm) {
-        const float *ap = g->apack + pm * g->k * MR + k0 * MR;
-        int64_t m0 = pm * MR, rows = g->m - m0 < MR ? g->m - m0 : MR;
+        pack_b_block(g->b + k0 * g->sbk + nb0 * g->sbn, g->sbk, g->sbn, kc,
+                     nb1 - nb0, bpack);
+      for (int64_t ip = 0; ip < np; ++ip) {
+        int64_t pi = p0 + (ip + rot) % np, i0 = pi * MR;
+        const float *ap = a_panel(g, pi, scratch) + k0 * MR;
+        int64_t rows = min64(MR, m1 - i0);
         for (int64_t p = 0; p < panels_n; ++p) {
-          int64_t c0 = n0 + p * NR, cols = n1 - c0 < NR ? n1 - c0 : NR;
-          float *cp = g->c + m0 * g->scm + c0 * g->scn;
-          const float *bp = g->bpre ? g->bpre + ((n0 / NR + p) * g->k + k0) * NR
+          int64_t c0 = nb0 + p * NR;
+          const float *bp = g->bpre ? g->bpre + ((c0 / NR) * g->k + k0) * NR
                                     : bpack + p * kc * NR;
-#ifdef BERTC_X86
-          if (g->direct) {
-            micro_avx512_c(kc, ap, bp, cp, g->scm, rows, cols, acc);
-            continue;
-          }
-#endif
-          g->micro(kc, ap, bp, tile);
-          store_tile(cp, g->scm, g->scn, tile, rows, cols, acc);
+          g->kern(kc, ap, bp, g->c + i0 * g->scm + c0 * g->scn, g->scm, g->scn,
+                  rows, min64(NR, nb1 - c0), acc);
         }
       }
     }
   }
-  free(bpack);
 }
 
-typedef struct {
-  const float *a;
-  int64_t sam, sak, m, k;
-  float *apack;
-} pack_job;
+static void gemm_task(void *arg, int64_t begin, int64_t end) {
+  const gemm_job *g = (const gemm_job *)arg;
+  pack_buf buf = {NULL, 0};
+  float *bpack = NULL;
+  if (!g->bpre) {
+    buf = buf_get((size_t)min64(KC, g->k) * (size_t)min64(NC, g->npb * NR) *
+                  sizeof(float));
+    bpack = (float *)buf.p;
+    if (!bpack) {
+      bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY,
+                             "matmul: out of memory");
+      return;
+    }
+  }
+  a_scratch scratch = {{NULL, 0}};
+  for (int64_t t = begin; t < end; ++t) {
+    int64_t mi = t / g->tasks_n, ni = t % g->tasks_n;
+    int64_t m0 = mi * g->mpb * MR, n0 = ni * g->npb * NR;
+    int64_t m1 = min64(g->m, m0 + g->mpb * MR);
+    gemm_block(g, bpack, &scratch, m0, m1, n0, min64(g->n, n0 + g->npb * NR),
+               ni * cdiv(m1 - m0, MR) / g->tasks_n);
+  }
+  buf_put(scratch.buf);
+  buf_put(buf);
+}
 
-static void pack_a_task(void *arg, int64_t begin, int64_t end) {
-  const pack_job *p = (const pack_job *)arg;
-  for (int64_t pm = begin; pm < end; ++pm)
-    pack_a_panel(p->a, p->sam, p->sak, pm * MR, p->m, p->k,
-                 p->apack + pm * p->k * MR);
+/* Splits pm x pn panels into a grid of tasks for `threads` threads: the
+ * fewest, largest tasks that give every thread the same work (splitting N
+ * first: splitting M re-packs B once more per split). */
+static void choose_grid(int64_t pm, int64_t pn, int64_t threads, int64_t *mpb,
+                        int64_t *npb) {
+  *mpb = pm;
+  *npb = pn;
+  if (threads <= 1)
+    return;
+  double best = -1e30;
+  int64_t max_tasks = 4 * threads;
+  for (int64_t tn = 1; tn <= pn && tn <= max_tasks; ++tn) {
+    int64_t nb = cdiv(pn, tn);
+    if (cdiv(pn, nb) != tn)
+      continue;
+    for (int64_t tm = 1; tm <= pm && tn * tm <= max_tasks; ++tm) {
+      int64_t mb = cdiv(pm, tm);
+      if (cdiv(pm, mb) != tm)
+        continue;
+      int64_t tasks = tn * tm, rounds = cdiv(tasks, threads);
+      double eff = (double)(pm * pn) / (double)(threads * rounds * mb * nb);
+      double score = eff - 0.02 * (double)(tm - 1) / (double)(mb < 8 ? mb : 8) -
+                     0.002 * (double)tasks;
+      if (score > best) {
+        best = score;
+        *mpb = mb;
+        *npb = nb;
+      }
+    }
+  }
 }
 
 static void sgemm_impl(const float *a, int64_t sam, int64_t sak,
@@ -308,41 +680,32 @@ static void sgemm_impl(const float *a, int64_t sam, int64_t sak,
           c[i * scm + j * scn] = 0.0f;
     return;
   }
-  int64_t panels_m = (m + MR - 1) / MR;
-  float *apack = (float *)alloc64((size_t)panels_m * (size_t)k * MR * sizeof(float));
+  int64_t pm = cdiv(m, MR), pn = cdiv(n, NR);
+  size_t abytes = (size_t)pm * (size_t)k * MR * sizeof(float);
+  pack_buf abuf = buf_get(abytes + (size_t)pm * sizeof(int));
+  float *apack = (float *)abuf.p;
   if (!apack) {
     bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, "matmul: out of memory");
     return;
   }
-  pack_job pj = {a, sam, sak, m, k, apack};
-  if (parallel)
-    bertc_cpu_parallel_for(panels_m, 4, pack_a_task, &pj);
-  else
-    pack_a_task(&pj, 0, panels_m);
-
-  /* Columns per task: enough tasks for the threads, each a multiple of NR. */
   bertc_abi_exec_ctx *ctx = parallel ? bertc_cpu_get_exec_ctx() : NULL;
   int64_t threads = ctx && ctx->num_threads > 1 ? ctx->num_threads : 1;
-  int64_t nb = 256;
-  if (threads > 1) {
-    int64_t want = (n + threads * 2 - 1) / (threads * 2); /* 2 tasks/thread */
-    nb = ((want + NR - 1) / NR) * NR;
-    if (nb > 256)
-      nb = 256;
-    if (nb < NR)
-      nb = NR;
-  }
-  gemm_job g = {b, sbk, sbn, c, scm, scn, m, n, k, accumulate, apack, nb,
-                select_micro(), 0, bpre};
-#ifdef BERTC_X86
-  g.direct = scn == 1 && have_avx512();
-#endif
-  int64_t tasks = (n + nb - 1) / nb;
-  if (parallel)
+  /* Below ~1 MFLOP a second thread costs more than it saves. */
+  if ((double)m * (double)n * (double)k < 5e5)
+    threads = 1;
+
+  int *astate = (int *)((char *)abuf.p + abytes);
+  memset(astate, 0, (size_t)pm * sizeof(int));
+  gemm_job g = {a, sam, sak, b, sbk, sbn, bpre, c, scm, scn, m, n, k,
+                accumulate, apack, astate, pm, pn, 1, select_kernel()};
+  choose_grid(pm, pn, threads, &g.mpb, &g.npb);
+  g.tasks_n = cdiv(pn, g.npb);
+  int64_t tasks = g.tasks_n * cdiv(pm, g.mpb);
+  if (tasks > 1)
     bertc_cpu_parallel_for(tasks, 1, gemm_task, &g);
   else
-    gemm_task(&g, 0, tasks);
-  free(apack);
+    gemm_task(&g, 0, 1);
+  buf_put(abuf);
 }
 
 static void sgemm(const float *a, int64_t sam, int64_t sak, const float *b,
@@ -388,10 +751,23 @@ void _mlir_ciface_bertc_batch_matmul_f32(bertc_memref3d_f32 *A,
                                          bertc_memref3d_f32 *B,
                                          bertc_memref3d_f32 *C,
                                          int64_t accumulate) {
+  int64_t batch = C->sizes[0], m = C->sizes[1];
+  if (batch <= 0)
+    return;
+  /* Shared B (batch stride 0) with the rows of A and C evenly spaced across
+   * the batch: one GEMM of (batch * M) rows, B packed once. */
+  if (batch == 1 || (B->strides[0] == 0 && m > 0 &&
+                     A->strides[0] == m * A->strides[1] &&
+                     C->strides[0] == m * C->strides[1])) {
+    sgemm(A->aligned + A->offset, A->strides[1], A->strides[2],
+          B->aligned + B->offset, B->strides[1], B->strides[2],
+          C->aligned + C->offset, C->strides[1], C->strides[2], batch * m,
+          C->sizes[2], A->sizes[2], accumulate != 0, 1);
+    return;
+  }
   bertc_abi_exec_ctx *ctx = bertc_cpu_get_exec_ctx();
   int64_t threads = ctx && ctx->num_threads > 1 ? ctx->num_threads : 1;
-  int64_t batch = C->sizes[0];
-  /* Many small matrices (attention): one per task. Few large: parallel
+  /* Many matrices (attention): whole matrices per task. Few: parallel
    * inside each. */
   if (batch >= 2 * threads) {
     batch_job g = {A, B, C, accumulate != 0, 0};

@@ -62,9 +62,9 @@ LogicalResult LinearOp::verify() {
     if (sizesConflict(in.getDimSize(i), out.getDimSize(i)))
       return emitOpError("result dimension ") << i << " differs from the input";
   if (sizesConflict(out.getShape().back(), w.getDimSize(1)))
-    return emitOpError("result has ") << out.getShape().back()
-                                       << " features, the weight gives "
-                                       << w.getDimSize(1);
+    return emitOpError("result has ")
+           << out.getShape().back() << " features, the weight gives "
+           << w.getDimSize(1);
   return success();
 }
 
@@ -95,7 +95,8 @@ LogicalResult LayerNormOp::verify() {
     return success();
   };
   if (failed(checkVec(getGamma(), "gamma")) ||
-      failed(checkVec(getBeta(), "beta")) || failed(checkVec(getBias(), "bias")))
+      failed(checkVec(getBeta(), "beta")) ||
+      failed(checkVec(getBias(), "bias")))
     return failure();
   if (Value s = getSkip()) {
     // The input's shape, or broadcast along leading dims of size 1 (position
@@ -155,9 +156,8 @@ LogicalResult AttentionOp::verify() {
 }
 
 LogicalResult CallKernelOp::verify() {
-  bool tensors = llvm::any_of(getOutputs(), [](Value v) {
-    return isa<RankedTensorType>(v.getType());
-  });
+  bool tensors = llvm::any_of(
+      getOutputs(), [](Value v) { return isa<RankedTensorType>(v.getType()); });
   if (tensors) {
     if (getNumResults() != getOutputs().size())
       return emitOpError("on tensors, each output needs a result");
@@ -175,7 +175,8 @@ LogicalResult CallKernelOp::verify() {
 
 /// On memrefs: reads the inputs, writes the outputs. On tensors: none.
 void CallKernelOp::getEffects(
-    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &effects) {
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
   for (OpOperand &o : getInputsMutable())
     if (isa<MemRefType>(o.get().getType()))
       effects.emplace_back(MemoryEffects::Read::get(), &o,
@@ -195,8 +196,9 @@ struct CallKernelBufferization
                               const bufferization::AnalysisState &) const {
     return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
   }
-  LogicalResult bufferize(Operation *op, RewriterBase &rewriter,
-                          const bufferization::BufferizationOptions &options) const {
+  LogicalResult
+  bufferize(Operation *op, RewriterBase &rewriter,
+            const bufferization::BufferizationOptions &options) const {
     auto call = cast<CallKernelOp>(op);
     SmallVector<Value> ins, outs;
     for (Value v : call.getInputs()) {
