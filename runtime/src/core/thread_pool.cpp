@@ -39,6 +39,7 @@ ThreadPool::~ThreadPool() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     stop_ = true;
+    stopFlag_.store(true);
     queue_.clear();
   }
   cv_.notify_all();
@@ -72,6 +73,19 @@ void ThreadPool::workerLoop() {
   tlsInTask = true; // anything a worker runs is a task: nested calls serialize
   for (;;) {
     std::shared_ptr<Job> job;
+    // A model run issues a parallel_for every few hundred microseconds:
+    // poll briefly before sleeping, so that the next one does not wait for
+    // a futex wake-up of this worker.
+    for (int spin = 0; spin < kSpinIterations &&
+                       queued_.load(std::memory_order_relaxed) == 0 &&
+                       !stopFlag_.load(std::memory_order_relaxed);
+         ++spin) {
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#else
+      std::this_thread::yield();
+#endif
+    }
     {
       std::unique_lock<std::mutex> lock(mu_);
       cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
@@ -79,6 +93,7 @@ void ThreadPool::workerLoop() {
         return;
       job = std::move(queue_.front());
       queue_.pop_front();
+      queued_.fetch_sub(1, std::memory_order_relaxed);
     }
     runChunks(*job);
   }
@@ -131,6 +146,7 @@ void ThreadPool::parallelFor(int64_t n, int64_t grain, int max_threads,
     std::lock_guard<std::mutex> lock(mu_);
     for (size_t i = 0; i < helpers; ++i)
       queue_.push_back(job);
+    queued_.fetch_add(static_cast<int>(helpers), std::memory_order_relaxed);
   }
   if (helpers == 1)
     cv_.notify_one();
@@ -147,7 +163,10 @@ void ThreadPool::parallelFor(int64_t n, int64_t grain, int max_threads,
   }
   // Drop queue entries no worker picked up, so they do not delay other jobs.
   std::lock_guard<std::mutex> lock(mu_);
+  size_t before = queue_.size();
   queue_.erase(std::remove(queue_.begin(), queue_.end(), job), queue_.end());
+  queued_.fetch_sub(static_cast<int>(before - queue_.size()),
+                    std::memory_order_relaxed);
 }
 
 } // namespace bertc::runtime

@@ -13,7 +13,12 @@
 #ifndef BERTC_RUNTIME_CORE_THREAD_POOL_H
 #define BERTC_RUNTIME_CORE_THREAD_POOL_H
 
+#include <atomic>
 #include <condition_variable>
+
+#ifndef BERTC_POOL_SPIN
+#define BERTC_POOL_SPIN 20000 // pause loops, ~100 us
+#endif
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -61,6 +66,10 @@ private:
   std::deque<std::shared_ptr<Job>> queue_;
   std::vector<std::thread> workers_;
   bool stop_ = false;
+  // Lock-free hints for the workers' short poll before sleeping.
+  std::atomic<int> queued_{0};
+  std::atomic<bool> stopFlag_{false};
+  static constexpr int kSpinIterations = BERTC_POOL_SPIN;
 };
 
 } // namespace bertc::runtime
