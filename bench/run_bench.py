@@ -18,6 +18,7 @@ Environment: BERTC_BUILD (default ./build) holds bin/bertc and bin/bertc-run.
 """
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
@@ -51,6 +52,28 @@ def ensure_model(name, cache):
                 str(cfg["ffn"]), "--vocab", "30522", "--opset", "14", "-o", path]
         make_model.main(args)
     return path
+
+
+def measure_peak(build, threads, quick):
+    """(peak GFLOP/s with `threads` threads, GEMM GFLOP/s at 128x768x768)
+    from bench/gemm_bench.c, measured now; (None, None) if unavailable."""
+    exe = os.path.join(build, "bin", "gemm_bench")
+    if not os.path.exists(exe):
+        return None, None
+    r = subprocess.run([exe, "--threads", str(threads), "--min-time",
+                        "0.05" if quick else "0.3", "128", "768", "768"],
+                       capture_output=True, text=True)
+    peak = gemm = None
+    for line in r.stdout.splitlines():
+        m = re.search(r"(\d+) threads? ([\d.]+) GFLOP/s", line)
+        if line.startswith("fp32 FMA peak"):
+            for t, v in re.findall(r"(\d+) threads? ([\d.]+) GFLOP/s", line):
+                if int(t) == threads:
+                    peak = float(v)
+        if line.startswith("| custom |"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            gemm = float(cells[-2]) if threads > 1 else float(cells[4])
+    return peak, gemm
 
 
 def bertc_bench(bertc_run, lib, files, runs, warmup, threads):
@@ -105,6 +128,10 @@ def main():
 
     print(f"# bertc vs ONNX Runtime {ort.__version__}, {a.threads} threads, "
           f"{a.rounds} rounds x {a.runs} runs, medians")
+    peak, gemm = measure_peak(build, a.threads, a.quick)
+    if peak:
+        print(f"# fp32 FMA peak measured now ({a.threads} threads): {peak:.1f} GFLOP/s; "
+              f"bertc GEMM 128x768x768: {gemm:.1f} GFLOP/s ({100 * gemm / peak:.0f}% of peak)")
     rows, notes = [], []
     for name in a.models.split(","):
         cfg = SHAPES[name]
@@ -163,12 +190,15 @@ def main():
             u = statistics.median(u_meds) if u_meds else None
             rows.append((name, batch, seq, a.threads, b, o, b / o, gf, rss / 1024, u))
     extra = " unfused ms | fusion speedup |" if a.unfused else ""
-    print("\n| model | batch | seq | threads | bertc ms | ORT ms | bertc/ORT | bertc GFLOP/s | bertc peak RSS MiB |" + extra)
-    print("|---|---|---|---|---|---|---|---|---|" + ("---|---|" if a.unfused else ""))
+    print("\n| model | batch | seq | threads | bertc ms | ORT ms | bertc/ORT | bertc GFLOP/s "
+          "| % of peak | x FLOP floor | bertc peak RSS MiB |" + extra)
+    print("|---|---|---|---|---|---|---|---|---|---|---|" + ("---|---|" if a.unfused else ""))
     for r in rows:
         tail = f" {r[9]:.2f} | {r[9] / r[4]:.2f}x |" if a.unfused else ""
+        pct = f"{100 * r[7] / peak:.0f}%" if peak else "n/a"
+        floor = f"{peak / r[7]:.2f}" if peak else "n/a"
         print(f"| {r[0]} | {r[1]} | {r[2]} | {r[3]} | {r[4]:.2f} | {r[5]:.2f} | "
-              f"{r[6]:.2f} | {r[7]:.1f} | {r[8]:.0f} |" + tail)
+              f"{r[6]:.2f} | {r[7]:.1f} | {pct} | {floor} | {r[8]:.0f} |" + tail)
     print()
     for n in notes:
         print(f"- {n}")
