@@ -355,11 +355,29 @@ static void attn_head(const attn_args *a, int64_t b, int64_t h, float *qh,
 /* GEMM-based path: per (batch, head) and block of query rows, scores =
  * Q_blk . K^T and out = P . V run on the packed SGEMM over strided views of
  * the inputs (no copies); the softmax works on one [rows, seq_k] tile. */
-#define ATTN_ROWS 64
+#define ATTN_ROWS 128
 
+/* Per batch row: the mask as a per-key additive term (add mode) or a keep
+ * flag (replace mode), so the score loops are branch-free. */
+static void mask_terms(const attn_args *a, int64_t b, int64_t sk, float *addv,
+                       float *keepv) {
+  for (int64_t j = 0; j < sk; ++j) {
+    int keep = !a->has_mask || AT2(a->keep, b, j) != 0.0f;
+    keepv[j] = keep ? 1.0f : 0.0f;
+    addv[j] = keep || a->replace ? 0.0f : a->mask_value;
+  }
+}
+
+/* Rows of raw scores -> unnormalized probabilities exp(v - max), where
+ * v = scale * s (+ mask); inv[r] = 1 / sum (0 if every key is excluded).
+ * Normalization is applied to the P.V output rows instead (head_size
+ * values per row instead of seq_k). */
 BERTC_CLONES
-static void softmax_rows(const attn_args *a, int64_t b, int64_t i0,
-                         int64_t rows, float *sc, int64_t sk, int64_t sq) {
+static void softmax_rows(const attn_args *a, int64_t i0, int64_t rows,
+                         float *sc, int64_t sk, int64_t sq, const float *addv,
+                         const float *keepv, float *inv) {
+  const float scale = a->scale, mv = a->mask_value;
+  const int replace = a->has_mask && a->replace;
   for (int64_t r = 0; r < rows; ++r) {
     float *row = sc + r * sk;
     int64_t i = i0 + r;
@@ -368,19 +386,24 @@ static void softmax_rows(const attn_args *a, int64_t b, int64_t i0,
       limit = sk;
     if (limit < 0)
       limit = 0;
-    const float scale = a->scale, mv = a->mask_value;
-    for (int64_t j = 0; j < limit; ++j)
-      row[j] *= scale;
-    if (a->has_mask)
-      for (int64_t j = 0; j < limit; ++j)
-        if (AT2(a->keep, b, j) == 0.0f)
-          row[j] = a->replace ? mv : row[j] + mv;
     float mx = -INFINITY;
-    for (int64_t j = 0; j < limit; ++j)
-      mx = row[j] > mx ? row[j] : mx;
+    if (replace) {
+      for (int64_t j = 0; j < limit; ++j) {
+        float v = keepv[j] != 0.0f ? row[j] * scale : mv;
+        row[j] = v;
+        mx = v > mx ? v : mx;
+      }
+    } else {
+      for (int64_t j = 0; j < limit; ++j) {
+        float v = row[j] * scale + addv[j];
+        row[j] = v;
+        mx = v > mx ? v : mx;
+      }
+    }
     if (limit == 0 || mx == -INFINITY) {
       for (int64_t j = 0; j < sk; ++j)
         row[j] = 0.0f;
+      inv[r] = 0.0f;
       continue;
     }
     float total = 0;
@@ -389,16 +412,15 @@ static void softmax_rows(const attn_args *a, int64_t b, int64_t i0,
       row[j] = e;
       total += e;
     }
-    const float inv = 1.0f / total;
-    for (int64_t j = 0; j < limit; ++j)
-      row[j] *= inv;
     for (int64_t j = limit; j < sk; ++j)
       row[j] = 0.0f;
+    inv[r] = 1.0f / total;
   }
 }
 
 static void attn_head_gemm(const attn_args *a, int64_t b, int64_t h,
-                           float *sc) {
+                           float *sc, const float *addv, const float *keepv,
+                           float *inv) {
   const bertc_memref3d_f32 *q = a->q, *k = a->k, *v = a->v;
   bertc_memref3d_f32 *o = a->out;
   int64_t sq = q->sizes[1], sk = k->sizes[1], dk = a->dk, dv = a->dv;
@@ -413,7 +435,7 @@ static void attn_head_gemm(const attn_args *a, int64_t b, int64_t h,
                              {dk, sk}, {k->strides[2], k->strides[1]}};
     bertc_memref2d_f32 S = {sc, sc, 0, {rows, sk}, {sk, 1}};
     _mlir_ciface_bertc_matmul_f32(&Q, &KT, &S, 0);
-    softmax_rows(a, b, i0, rows, sc, sk, sq);
+    softmax_rows(a, i0, rows, sc, sk, sq, addv, keepv, inv);
     bertc_memref2d_f32 V = {v->allocated, v->aligned,
                             v->offset + b * v->strides[0] + h * dv * v->strides[2],
                             {sk, dv}, {v->strides[1], v->strides[2]}};
@@ -422,6 +444,9 @@ static void attn_head_gemm(const attn_args *a, int64_t b, int64_t h,
                                 h * dv * o->strides[2],
                             {rows, dv}, {o->strides[1], o->strides[2]}};
     _mlir_ciface_bertc_matmul_f32(&S, &V, &O, 0);
+    for (int64_t r = 0; r < rows; ++r)
+      for (int64_t c = 0; c < dv; ++c)
+        O.aligned[O.offset + r * O.strides[0] + c * O.strides[1]] *= inv[r];
   }
 }
 
@@ -431,7 +456,7 @@ static void attn_tasks(void *arg, int64_t begin, int64_t end) {
   /* Short sequences: the row-streaming kernel; longer: GEMM tiles. */
   int use_gemm = sk >= 64 && sq >= 16;
   size_t floats = use_gemm
-                      ? (size_t)ATTN_ROWS * (size_t)sk + 16
+                      ? (size_t)ATTN_ROWS * (size_t)sk + 2 * (size_t)sk + ATTN_ROWS + 64
                       : (size_t)(sq * a->dk + sk * a->dk + sk * a->dv + sk + a->dv + 64);
   float *buf = (float *)malloc(floats * sizeof(float));
   if (!buf) {
@@ -443,8 +468,17 @@ static void attn_tasks(void *arg, int64_t begin, int64_t end) {
      * parallel_for on whichever thread runs it. */
     bertc_abi_exec_ctx *saved = bertc_cpu_get_exec_ctx();
     bertc_cpu_set_exec_ctx(NULL);
-    for (int64_t t = begin; t < end; ++t)
-      attn_head_gemm(a, t / a->heads, t % a->heads, buf);
+    float *sc = buf, *addv = sc + (size_t)ATTN_ROWS * sk, *keepv = addv + sk,
+          *inv = keepv + sk;
+    int64_t maskedBatch = -1;
+    for (int64_t t = begin; t < end; ++t) {
+      int64_t b = t / a->heads;
+      if (b != maskedBatch) { /* tasks of one batch row share the terms */
+        mask_terms(a, b, sk, addv, keepv);
+        maskedBatch = b;
+      }
+      attn_head_gemm(a, b, t % a->heads, sc, addv, keepv, inv);
+    }
     bertc_cpu_set_exec_ctx(saved);
     free(buf);
     return;
