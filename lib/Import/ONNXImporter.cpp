@@ -525,7 +525,9 @@ LogicalResult Importer::importNode(const NodeProto &node) {
       {"Add", "onnx.Add"},     {"Sub", "onnx.Sub"},   {"Mul", "onnx.Mul"},
       {"Div", "onnx.Div"},     {"Pow", "onnx.Pow"},   {"Equal", "onnx.Equal"},
       {"Less", "onnx.Less"},   {"Greater", "onnx.Greater"},
-      {"And", "onnx.And"},     {"Or", "onnx.Or"}};
+      {"And", "onnx.And"},     {"Or", "onnx.Or"},     {"Xor", "onnx.Xor"},
+      {"LessOrEqual", "onnx.LessOrEqual"},
+      {"GreaterOrEqual", "onnx.GreaterOrEqual"}};
   static const llvm::StringMap<StringRef> unary = {
       {"Sqrt", "onnx.Sqrt"},       {"Erf", "onnx.Erf"},   {"Tanh", "onnx.Tanh"},
       {"Sigmoid", "onnx.Sigmoid"}, {"Exp", "onnx.Exp"},   {"Log", "onnx.Log"},

@@ -64,6 +64,21 @@ Value scalarBody<onnx::GreaterOp>(OpBuilder &b, Location loc, ValueRange a,
 }
 
 template <>
+Value scalarBody<onnx::LessOrEqualOp>(OpBuilder &b, Location loc, ValueRange a,
+                                      Type) {
+  return compare(b, loc, a, arith::CmpFPredicate::OLE, arith::CmpIPredicate::sle);
+}
+template <>
+Value scalarBody<onnx::GreaterOrEqualOp>(OpBuilder &b, Location loc,
+                                         ValueRange a, Type) {
+  return compare(b, loc, a, arith::CmpFPredicate::OGE, arith::CmpIPredicate::sge);
+}
+template <>
+Value scalarBody<onnx::XorOp>(OpBuilder &b, Location loc, ValueRange a, Type) {
+  return b.create<arith::XOrIOp>(loc, a[0], a[1]);
+}
+
+template <>
 Value scalarBody<onnx::PowOp>(OpBuilder &b, Location loc, ValueRange a,
                               Type elt) {
   Value exp = castScalar(b, loc, a[1], elt);
@@ -231,6 +246,8 @@ void bertc::populateONNXElementwiseToLinalgPatterns(RewritePatternSet &patterns)
       ElementwisePattern<onnx::PowOp>, ElementwisePattern<onnx::MaxOp>,
       ElementwisePattern<onnx::MinOp>, ElementwisePattern<onnx::EqualOp>,
       ElementwisePattern<onnx::LessOp>, ElementwisePattern<onnx::GreaterOp>,
+      ElementwisePattern<onnx::LessOrEqualOp>,
+      ElementwisePattern<onnx::GreaterOrEqualOp>, ElementwisePattern<onnx::XorOp>,
       ElementwisePattern<onnx::AndOp>, ElementwisePattern<onnx::OrOp>,
       ElementwisePattern<onnx::WhereOp>, ElementwisePattern<onnx::SqrtOp>,
       ElementwisePattern<onnx::ErfOp>, ElementwisePattern<onnx::TanhOp>,

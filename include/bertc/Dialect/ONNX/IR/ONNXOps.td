@@ -131,6 +131,15 @@ def ONNX_LessOp : ONNX_BroadcastOp<"Less", 1> {
 def ONNX_GreaterOp : ONNX_BroadcastOp<"Greater", 1> {
   let summary = "elementwise greater-than, result i1";
 }
+def ONNX_LessOrEqualOp : ONNX_BroadcastOp<"LessOrEqual", 1> {
+  let summary = "elementwise less-or-equal, result i1";
+}
+def ONNX_GreaterOrEqualOp : ONNX_BroadcastOp<"GreaterOrEqual", 1> {
+  let summary = "elementwise greater-or-equal, result i1";
+}
+def ONNX_XorOp : ONNX_BroadcastOp<"Xor", 0, [Commutative]> {
+  let summary = "elementwise exclusive or of booleans";
+}
 def ONNX_AndOp : ONNX_BroadcastOp<"And", 0, [Commutative]> {
   let summary = "elementwise logical and of i1 tensors";
 }
