@@ -309,7 +309,7 @@ static double time_shape(const shape_t *s) {
 #define CALL()                                                  \
   do {                                                          \
     if (s->packed)                                              \
-      bertc_cpu_sgemm_packed_b(&A2, bp, &C2);                   \
+      bertc_cpu_sgemm_packed_b(&A2, bp, &C2, NULL, NULL);                   \
     else if (bt == 1 && !s->bcast_b)                            \
       _mlir_ciface_bertc_matmul_f32(&A2, &B2, &C2, 0);          \
     else                                                        \

@@ -44,9 +44,15 @@ void _mlir_ciface_bertc_linear_packed_f32(bertc_memref2d_f32 *a,
                                           bertc_memref1d_f32 *bias,
                                           bertc_memref2d_f32 *c, int64_t act,
                                           int64_t has_bias);
-/* C = A . W with W pre-packed, as used by bertc_linear_packed_f32. */
+/* Called on each finished block of C (rows x cols starting at column col0)
+ * while it is in cache: fused bias/activation epilogues. */
+typedef void (*bertc_cpu_gemm_epilogue)(void *ctx, float *c, int64_t ldc,
+                                        int64_t cstride, int64_t rows,
+                                        int64_t cols, int64_t col0);
+/* C = A . W with W pre-packed, then `epi` (may be NULL) on C's blocks. */
 void bertc_cpu_sgemm_packed_b(const bertc_memref2d_f32 *a, const float *b_packed,
-                              bertc_memref2d_f32 *c);
+                              bertc_memref2d_f32 *c, bertc_cpu_gemm_epilogue epi,
+                              void *epi_ctx);
 /* flags: 1 beta, 2 skip, 4 bias. y = LN(x + skip + bias) * gamma + beta. */
 void _mlir_ciface_bertc_layer_norm_f32(bertc_memref2d_f32 *x, bertc_memref1d_f32 *gamma,
                                        bertc_memref1d_f32 *beta, bertc_memref2d_f32 *skip,

@@ -138,6 +138,53 @@ static void epilogue_rows(void *arg, int64_t begin, int64_t end) {
 static void linear_epilogue(bertc_memref2d_f32 *c, bertc_memref1d_f32 *bias,
                             int64_t act, int64_t has_bias);
 
+/* Bias + activation on one finished GEMM block (called from the GEMM),
+ * written as separate simple loops so that each vectorizes. */
+BERTC_CLONES
+static void epilogue_block(void *ctx, float *c, int64_t ldc, int64_t cs,
+                           int64_t rows, int64_t cols, int64_t col0) {
+  const epilogue_args *a = (const epilogue_args *)ctx;
+  const bertc_memref1d_f32 *b = a->bias;
+  if (cs != 1 || (a->has_bias && b->strides[0] != 1)) {
+    bertc_memref2d_f32 view = {c, c, 0, {rows, cols}, {ldc, cs}};
+    bertc_memref1d_f32 bview = {b->allocated, b->aligned,
+                                b->offset + col0 * b->strides[0], {cols},
+                                {b->strides[0]}};
+    epilogue_args sub = {&view, &bview, a->act, a->has_bias};
+    epilogue_rows(&sub, 0, rows);
+    return;
+  }
+  const float *bias = a->has_bias ? b->aligned + b->offset + col0 : NULL;
+  for (int64_t i = 0; i < rows; ++i) {
+    float *row = c + i * ldc;
+    if (bias)
+      for (int64_t j = 0; j < cols; ++j)
+        row[j] += bias[j];
+    switch (a->act) {
+    case ACT_RELU:
+      for (int64_t j = 0; j < cols; ++j)
+        row[j] = row[j] > 0 ? row[j] : 0;
+      break;
+    case ACT_GELU_ERF:
+      for (int64_t j = 0; j < cols; ++j)
+        row[j] = 0.5f * row[j] * (1.0f + fast_erf(row[j] * 0.70710678118654752f));
+      break;
+    case ACT_GELU_TANH:
+      for (int64_t j = 0; j < cols; ++j) {
+        float x = row[j];
+        row[j] = 0.5f * x * (1.0f + fast_tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
+      }
+      break;
+    case ACT_QUICK_GELU:
+      for (int64_t j = 0; j < cols; ++j)
+        row[j] = row[j] / (1.0f + fast_exp(-1.702f * row[j]));
+      break;
+    default:
+      break;
+    }
+  }
+}
+
 void _mlir_ciface_bertc_linear_packed_f32(bertc_memref2d_f32 *a,
                                           bertc_memref3d_f32 *wp,
                                           bertc_memref1d_f32 *bias,
@@ -149,8 +196,13 @@ void _mlir_ciface_bertc_linear_packed_f32(bertc_memref2d_f32 *a,
                            "linear: packed weight does not match the operands");
     return;
   }
-  bertc_cpu_sgemm_packed_b(a, wp->aligned + wp->offset, c);
-  linear_epilogue(c, bias, act, has_bias);
+  if (!has_bias && act == ACT_NONE) {
+    bertc_cpu_sgemm_packed_b(a, wp->aligned + wp->offset, c, NULL, NULL);
+    return;
+  }
+  epilogue_args args = {c, bias, act, has_bias};
+  bertc_cpu_sgemm_packed_b(a, wp->aligned + wp->offset, c, epilogue_block,
+                           &args);
 }
 
 void _mlir_ciface_bertc_linear_f32(bertc_memref2d_f32 *a, bertc_memref2d_f32 *w,

@@ -532,6 +532,8 @@ typedef struct {
   int64_t mpb, npb; /* MR-row / NR-column panels per task */
   int64_t tasks_n;  /* tasks along N */
   kern_fn kern;
+  bertc_cpu_gemm_epilogue epi; /* applied to each finished C block, or NULL */
+  void *epi_ctx;
 } gemm_job;
 
 /* Per-task scratch for A panels another task is packing right now. */
@@ -605,6 +607,11 @@ static void gemm_block(const gemm_job *g, float *bpack, a_scratch *scratch,
         }
       }
     }
+    /* The block's C was just written by the last K slice and is still in
+     * cache: apply the fused epilogue (bias, activation) now. */
+    if (g->epi)
+      g->epi(g->epi_ctx, g->c + m0 * g->scm + nb0 * g->scn, g->scm, g->scn,
+             m1 - m0, nb1 - nb0, nb0);
   }
 }
 
@@ -670,7 +677,8 @@ static void sgemm_impl(const float *a, int64_t sam, int64_t sak,
                        const float *b, int64_t sbk, int64_t sbn,
                        const float *bpre, float *c, int64_t scm, int64_t scn,
                        int64_t m, int64_t n, int64_t k, int accumulate,
-                       int parallel) {
+                       int parallel, bertc_cpu_gemm_epilogue epi,
+                       void *epi_ctx) {
   if (m <= 0 || n <= 0)
     return;
   if (k <= 0) {
@@ -678,6 +686,8 @@ static void sgemm_impl(const float *a, int64_t sam, int64_t sak,
       for (int64_t i = 0; i < m; ++i)
         for (int64_t j = 0; j < n; ++j)
           c[i * scm + j * scn] = 0.0f;
+    if (epi)
+      epi(epi_ctx, c, scm, scn, m, n, 0);
     return;
   }
   int64_t pm = cdiv(m, MR), pn = cdiv(n, NR);
@@ -697,7 +707,8 @@ static void sgemm_impl(const float *a, int64_t sam, int64_t sak,
   int *astate = (int *)((char *)abuf.p + abytes);
   memset(astate, 0, (size_t)pm * sizeof(int));
   gemm_job g = {a, sam, sak, b, sbk, sbn, bpre, c, scm, scn, m, n, k,
-                accumulate, apack, astate, pm, pn, 1, select_kernel()};
+                accumulate, apack, astate, pm, pn, 1, select_kernel(), epi,
+                epi_ctx};
   choose_grid(pm, pn, threads, &g.mpb, &g.npb);
   g.tasks_n = cdiv(pn, g.npb);
   int64_t tasks = g.tasks_n * cdiv(pm, g.mpb);
@@ -712,14 +723,15 @@ static void sgemm(const float *a, int64_t sam, int64_t sak, const float *b,
                   int64_t sbk, int64_t sbn, float *c, int64_t scm, int64_t scn,
                   int64_t m, int64_t n, int64_t k, int accumulate, int parallel) {
   sgemm_impl(a, sam, sak, b, sbk, sbn, NULL, c, scm, scn, m, n, k, accumulate,
-             parallel);
+             parallel, NULL, NULL);
 }
 
 void bertc_cpu_sgemm_packed_b(const bertc_memref2d_f32 *A, const float *bp,
-                              bertc_memref2d_f32 *C) {
+                              bertc_memref2d_f32 *C, bertc_cpu_gemm_epilogue epi,
+                              void *epi_ctx) {
   sgemm_impl(A->aligned + A->offset, A->strides[0], A->strides[1], NULL, 0, 0,
              bp, C->aligned + C->offset, C->strides[0], C->strides[1],
-             C->sizes[0], C->sizes[1], A->sizes[1], 0, 1);
+             C->sizes[0], C->sizes[1], A->sizes[1], 0, 1, epi, epi_ctx);
 }
 
 void _mlir_ciface_bertc_matmul_f32(bertc_memref2d_f32 *A, bertc_memref2d_f32 *B,

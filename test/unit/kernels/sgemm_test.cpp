@@ -265,7 +265,7 @@ TEST(SGemm, PackedB) {
         ThreadedCtx ctx(threads);
         std::vector<float> c(m * (n + 1), 5.0f);
         auto A = view2(a, 0, m, k, k, 1), C = view2(c, 0, m, n, n + 1, 1);
-        bertc_cpu_sgemm_packed_b(&A, bp.data(), &C);
+        bertc_cpu_sgemm_packed_b(&A, bp.data(), &C, nullptr, nullptr);
         for (int64_t i = 0; i < m; ++i) {
           for (int64_t j = 0; j < n; ++j) {
             double ref = 0, absSum = 0;
