@@ -56,7 +56,10 @@ constexpr int64_t kDyn = ShapedType::kDynamic;
 // Symbolic layouts
 //===----------------------------------------------------------------------===//
 
-enum class Kind { A0, A1, Hidden, Heads, HeadDim, Batch, Key, Query, Expanded };
+enum class Kind {
+  A0, A1, Hidden, Heads, HeadDim, Batch, Key, Query, Expanded,
+  Iota // positions 0..n-1 along an axis (a Range), before it is compared
+};
 
 struct Atom {
   Kind kind;
@@ -334,6 +337,7 @@ FailureOr<HeadView> traceHeadView(Value v, bool keyT) {
 struct MaskExpr {
   double table[2][2] = {{0, 0}, {0, 0}}; // [m][tri]
   bool usesM = false, usesTri = false;
+  bool iota = false; // the value is the position along its Iota axis
   Value m;
   Layout layout; // kinds Batch, Key, Query, Expanded
 };
@@ -362,6 +366,37 @@ std::optional<Layout> broadcastLayouts(const Layout &a, const Layout &b) {
     }
   }
   return out;
+}
+
+/// For a constant [1, ..., 1, S, S] (S > 1) whose entries are `lower` on and
+/// below the diagonal and `upper` above it (lower != upper): the two values.
+std::optional<std::pair<double, double>> triangularValues(ElementsAttr attr) {
+  auto t = cast<ShapedType>(attr.getType());
+  if (t.getRank() < 2 || !t.hasStaticShape())
+    return std::nullopt;
+  int64_t r = t.getDimSize(t.getRank() - 2), c = t.getDimSize(t.getRank() - 1);
+  if (r != c || r < 2 || t.getNumElements() != r * c || r * c > (1 << 22))
+    return std::nullopt;
+  SmallVector<double> vals;
+  Type e = t.getElementType();
+  if (isa<FloatType>(e)) {
+    for (APFloat x : attr.getValues<APFloat>())
+      vals.push_back(x.convertToDouble());
+  } else if (isa<IntegerType>(e)) {
+    for (APInt x : attr.getValues<APInt>())
+      vals.push_back(e.isInteger(1) ? (double)x.getZExtValue()
+                                    : (double)x.getSExtValue());
+  } else {
+    return std::nullopt;
+  }
+  double lower = vals[0], upper = vals[1];
+  if (lower == upper)
+    return std::nullopt;
+  for (int64_t i = 0; i < r; ++i)
+    for (int64_t j = 0; j < c; ++j)
+      if (vals[i * c + j] != (j <= i ? lower : upper))
+        return std::nullopt;
+  return std::make_pair(lower, upper);
 }
 
 bool isTrilConstant(ElementsAttr attr) {
@@ -429,8 +464,72 @@ public:
     }
     if (auto id = dyn_cast<onnx::IdentityOp>(op))
       return eval(id.getInput(), depth + 1);
+    if (ElementsAttr c = getConstant(v)) {
+      // A folded causal mask (static sizes): [..., S, S] with one value on
+      // and below the diagonal and another above it.
+      if (auto tri = triangularValues(c)) {
+        MaskExpr e;
+        e.usesTri = true;
+        for (int m = 0; m < 2; ++m) {
+          e.table[m][0] = tri->first;
+          e.table[m][1] = tri->second;
+        }
+        auto ct = cast<ShapedType>(c.getType());
+        e.layout.resize(ct.getRank());
+        e.layout[ct.getRank() - 2].push_back(Atom{Kind::Query, kDyn});
+        e.layout[ct.getRank() - 1].push_back(Atom{Kind::Key, kDyn});
+        return e;
+      }
+      // A folded Range(0, n, 1) (static sizes): positions.
+      auto ct = cast<ShapedType>(c.getType());
+      if (ct.getRank() == 1 && isa<IntegerType>(ct.getElementType()) &&
+          ct.getNumElements() > 1) {
+        int64_t i = 0;
+        bool arange = true;
+        for (APInt x : c.getValues<APInt>())
+          arange &= x.getSExtValue() == i++;
+        if (arange) {
+          MaskExpr e;
+          e.iota = true;
+          e.layout = {Dim{Atom{Kind::Iota, kDyn}}};
+          return e;
+        }
+      }
+    }
+    if (auto range = dyn_cast<onnx::RangeOp>(op)) {
+      // Range(0, n, 1): positions along a new axis (query or key positions,
+      // told apart when two of them are compared).
+      auto start = getScalarInt(range.getStart()), delta = getScalarInt(range.getDelta());
+      if (!start || !delta || *start != 0 || *delta != 1)
+        return fail(op, "Range that does not count from 0 by 1");
+      MaskExpr e;
+      e.iota = true;
+      e.layout = {Dim{Atom{Kind::Iota, kDyn}}};
+      return e;
+    }
+    if (isa<onnx::GreaterOp, onnx::LessOp, onnx::GreaterOrEqualOp,
+            onnx::LessOrEqualOp>(op)) {
+      auto a = eval(op->getOperand(0), depth + 1);
+      if (!a)
+        return a;
+      auto b = eval(op->getOperand(1), depth + 1);
+      if (!b)
+        return b;
+      if (a->iota && b->iota)
+        return comparePositions(op, *a, *b);
+      if (a->iota || b->iota)
+        return fail(op, "comparison of positions with something else");
+      return combine(op, *a, *b, [&](double x, double y) {
+        if (isa<onnx::GreaterOp>(op)) return x > y ? 1.0 : 0.0;
+        if (isa<onnx::LessOp>(op)) return x < y ? 1.0 : 0.0;
+        if (isa<onnx::GreaterOrEqualOp>(op)) return x >= y ? 1.0 : 0.0;
+        return x <= y ? 1.0 : 0.0;
+      });
+    }
     if (auto cast = dyn_cast<onnx::CastOp>(op)) {
       auto e = eval(cast->getOperand(0), depth + 1);
+      if (e && e->iota)
+        return e; // positions keep their values through integer/float casts
       if (e && cast.getType().getElementType().isInteger(1))
         map(*e, [](double x) { return x != 0 ? 1.0 : 0.0; });
       return e;
@@ -586,6 +685,54 @@ public:
   }
 
 private:
+  /// Compares two position vectors: one along the last axis (keys), one
+  /// along the one before (queries). key > query is the causal exclusion
+  /// (tri); key <= query its complement. Relations that include or exclude
+  /// only the diagonal differently are not causal masks.
+  std::optional<MaskExpr> comparePositions(Operation *op, const MaskExpr &a,
+                                           const MaskExpr &b) {
+    size_t n = std::max(a.layout.size(), b.layout.size());
+    auto axisOf = [&](const MaskExpr &e) -> int64_t {
+      int64_t found = -1;
+      for (size_t i = 0; i < e.layout.size(); ++i)
+        if (!e.layout[i].empty()) {
+          if (found >= 0 || e.layout[i].size() != 1 ||
+              e.layout[i][0].kind != Kind::Iota)
+            return -2;
+          found = int64_t(i + n - e.layout.size());
+        }
+      return found;
+    };
+    int64_t pa = axisOf(a), pb = axisOf(b);
+    int64_t key = int64_t(n) - 1, query = int64_t(n) - 2;
+    bool aKey = pa == key && pb == query, bKey = pb == key && pa == query;
+    if (!aKey && !bKey)
+      return fail(op, "positions compared along axes other than query/key");
+    // Normalize to "key REL query".
+    bool gt = isa<onnx::GreaterOp>(op), lt = isa<onnx::LessOp>(op),
+         ge = isa<onnx::GreaterOrEqualOp>(op);
+    if (bKey) { // query REL key -> key REL' query
+      std::swap(gt, lt);
+      if (ge)
+        ge = false; // q >= k  ==  k <= q
+      else if (!gt && !lt)
+        ge = true;  // q <= k  ==  k >= q
+    }
+    MaskExpr e;
+    e.usesTri = true;
+    e.layout.resize(n);
+    e.layout[query].push_back(Atom{Kind::Query, kDyn});
+    e.layout[key].push_back(Atom{Kind::Key, kDyn});
+    bool leq = !gt && !lt && !ge; // key <= query
+    if (!gt && !leq)
+      return fail(op, "position comparison that is not the causal diagonal");
+    for (int m = 0; m < 2; ++m) {
+      e.table[m][1] = gt ? 1.0 : 0.0; // key after query
+      e.table[m][0] = gt ? 0.0 : 1.0;
+    }
+    return e;
+  }
+
   std::optional<MaskExpr> fail(Operation *op, StringRef reason) {
     if (failure.reason.empty()) {
       failure.op = op;
@@ -608,6 +755,8 @@ private:
   template <typename F>
   std::optional<MaskExpr> combine(Operation *op, const MaskExpr &a,
                                   const MaskExpr &b, F f) {
+    if (a.iota || b.iota)
+      return fail(op, "arithmetic on positions (only comparisons are understood)");
     if (a.usesM && b.usesM && a.m != b.m)
       return fail(op, "two different mask inputs");
     auto l = broadcastLayouts(a.layout, b.layout);

@@ -156,6 +156,77 @@ func.func @sdpa_style(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor
 
 // -----
 
+// Causal mask from positions (newer exports): Range over keys compared with
+// Range over queries, key > query -> finfo.min, added to the scores.
+// CHECK-LABEL: func.func @range_causal
+// CHECK-NEXT: %[[A:.*]] = bertc.attention %arg0, %arg1, %arg2 {causal = true, mask_replace = false, mask_value = 0.000000e+00 : f32, num_heads = 2 : i64, scale = 1.000000e+00 : f32}
+// CHECK-NEXT: return %[[A]]
+func.func @range_causal(%q: tensor<1x4x64xf32>, %k: tensor<1x4x64xf32>, %v: tensor<1x4x64xf32>) -> tensor<1x4x64xf32> {
+  %s4 = onnx.Constant dense<[1, 4, 2, 32]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[1, 4, 64]> : tensor<3xi64>
+  %zero = onnx.Constant dense<0> : tensor<i64>
+  %four = onnx.Constant dense<4> : tensor<i64>
+  %one = onnx.Constant dense<1> : tensor<i64>
+  %fmin = onnx.Constant dense<-3.40282347E+38> : tensor<f32>
+  %fzero = onnx.Constant dense<0.0> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<1x4x64xf32>, tensor<4xi64>) -> tensor<1x4x2x32xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x32xf32>) -> tensor<1x2x4x32xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<1x4x64xf32>, tensor<4xi64>) -> tensor<1x4x2x32xf32>
+  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x2x32xf32>) -> tensor<1x2x32x4xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<1x4x64xf32>, tensor<4xi64>) -> tensor<1x4x2x32xf32>
+  %vh = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x32xf32>) -> tensor<1x2x4x32xf32>
+  %sc = onnx.MatMul %qh, %kt : (tensor<1x2x4x32xf32>, tensor<1x2x32x4xf32>) -> tensor<1x2x4x4xf32>
+  %pos = onnx.Range %zero, %four, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<4xi64>
+  %qpos = onnx.Unsqueeze %pos {axes = array<i64: 1>} : (tensor<4xi64>) -> tensor<4x1xi64>
+  %kpos = onnx.Unsqueeze %pos {axes = array<i64: 0>} : (tensor<4xi64>) -> tensor<1x4xi64>
+  %future = onnx.Greater %kpos, %qpos : (tensor<1x4xi64>, tensor<4x1xi64>) -> tensor<4x4xi1>
+  %cm = onnx.Where %future, %fmin, %fzero : (tensor<4x4xi1>, tensor<f32>, tensor<f32>) -> tensor<4x4xf32>
+  %s = onnx.Add %sc, %cm : (tensor<1x2x4x4xf32>, tensor<4x4xf32>) -> tensor<1x2x4x4xf32>
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<1x2x4x4xf32>, tensor<1x2x4x32xf32>) -> tensor<1x2x4x32xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x32xf32>) -> tensor<1x4x2x32xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<1x4x2x32xf32>, tensor<3xi64>) -> tensor<1x4x64xf32>
+  return %o : tensor<1x4x64xf32>
+}
+
+// -----
+
+// Negative: key >= query also masks the diagonal, which no causal mask
+// does (a query must see itself): not fused.
+// CHECK-LABEL: func.func @range_not_causal
+// CHECK-NOT: bertc.attention
+func.func @range_not_causal(%q: tensor<1x4x64xf32>, %k: tensor<1x4x64xf32>, %v: tensor<1x4x64xf32>) -> tensor<1x4x64xf32> {
+  %s4 = onnx.Constant dense<[1, 4, 2, 32]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[1, 4, 64]> : tensor<3xi64>
+  %zero = onnx.Constant dense<0> : tensor<i64>
+  %four = onnx.Constant dense<4> : tensor<i64>
+  %one = onnx.Constant dense<1> : tensor<i64>
+  %fmin = onnx.Constant dense<-3.40282347E+38> : tensor<f32>
+  %fzero = onnx.Constant dense<0.0> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<1x4x64xf32>, tensor<4xi64>) -> tensor<1x4x2x32xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x32xf32>) -> tensor<1x2x4x32xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<1x4x64xf32>, tensor<4xi64>) -> tensor<1x4x2x32xf32>
+  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x4x2x32xf32>) -> tensor<1x2x32x4xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<1x4x64xf32>, tensor<4xi64>) -> tensor<1x4x2x32xf32>
+  %vh = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x4x2x32xf32>) -> tensor<1x2x4x32xf32>
+  %sc = onnx.MatMul %qh, %kt : (tensor<1x2x4x32xf32>, tensor<1x2x32x4xf32>) -> tensor<1x2x4x4xf32>
+  %pos = onnx.Range %zero, %four, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<4xi64>
+  %qpos = onnx.Unsqueeze %pos {axes = array<i64: 1>} : (tensor<4xi64>) -> tensor<4x1xi64>
+  %kpos = onnx.Unsqueeze %pos {axes = array<i64: 0>} : (tensor<4xi64>) -> tensor<1x4xi64>
+  // expected-note @+1 {{the match broke at this node}}
+  %future = onnx.GreaterOrEqual %kpos, %qpos : (tensor<1x4xi64>, tensor<4x1xi64>) -> tensor<4x4xi1>
+  %cm = onnx.Where %future, %fmin, %fzero : (tensor<4x4xi1>, tensor<f32>, tensor<f32>) -> tensor<4x4xf32>
+  %s = onnx.Add %sc, %cm : (tensor<1x2x4x4xf32>, tensor<4x4xf32>) -> tensor<1x2x4x4xf32>
+  // expected-remark @+1 {{bertc-fusion-missed: attention: mask: position comparison that is not the causal diagonal}}
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<1x2x4x4xf32>, tensor<1x2x4x32xf32>) -> tensor<1x2x4x32xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x32xf32>) -> tensor<1x4x2x32xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<1x4x2x32xf32>, tensor<3xi64>) -> tensor<1x4x64xf32>
+  return %o : tensor<1x4x64xf32>
+}
+
+// -----
+
 // Negative: the mask is broadcast along the keys ([batch, 1, query, 1]): it
 // masks queries, which attention's key-padding mask cannot express.
 // CHECK-LABEL: func.func @mask_on_queries
