@@ -65,6 +65,82 @@ static inline float fast_tanh(float x) {
   return 1.0f - 2.0f / (fast_exp(2.0f * x) + 1.0f);
 }
 
+/*===------------------------ lane reductions ----------------------------===*/
+/* Without -ffast-math the compiler keeps a float reduction (sum, max) in
+ * source order, i.e. scalar. These keep VL partial results in a vector
+ * (GCC vector extensions: one AVX-512 register, two AVX2 or four SSE ones,
+ * whichever clone runs) and combine them at the end: vector speed, and a
+ * fixed, deterministic summation order. */
+#define VL 16
+typedef float vf __attribute__((vector_size(VL * sizeof(float))));
+typedef int32_t vi __attribute__((vector_size(VL * sizeof(float))));
+
+static inline vf vload(const float *p) {
+  vf v;
+  memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
+static inline vf vsplat(float x) { return (vf){0} + x; }
+static inline vf vmax(vf a, vf b) {
+  vi m = a > b;
+  return (vf)(((vi)a & m) | ((vi)b & ~m));
+}
+static inline float hsum(vf v) {
+  float t = 0;
+  for (int l = 0; l < VL; ++l)
+    t += v[l];
+  return t;
+}
+
+static inline float lanes_sum(const float *p, int64_t n) {
+  vf part = {0};
+  int64_t j = 0;
+  for (; j + VL <= n; j += VL)
+    part += vload(p + j);
+  float t = hsum(part);
+  for (; j < n; ++j)
+    t += p[j];
+  return t;
+}
+
+/* sum_j (p[j] - m)^2 */
+static inline float lanes_sqdev(const float *p, int64_t n, float m) {
+  vf part = {0}, mv = vsplat(m);
+  int64_t j = 0;
+  for (; j + VL <= n; j += VL) {
+    vf d = vload(p + j) - mv;
+    part += d * d;
+  }
+  float t = hsum(part);
+  for (; j < n; ++j) {
+    float d = p[j] - m;
+    t += d * d;
+  }
+  return t;
+}
+
+static inline float lanes_max(const float *p, int64_t n) {
+  vf part = vsplat(-INFINITY);
+  int64_t j = 0;
+  for (; j + VL <= n; j += VL)
+    part = vmax(part, vload(p + j));
+  float t = -INFINITY;
+  for (int l = 0; l < VL; ++l)
+    t = part[l] > t ? part[l] : t;
+  for (; j < n; ++j)
+    t = p[j] > t ? p[j] : t;
+  return t;
+}
+
+/* p[j] = exp(p[j] - m); returns the sum. The exps are computed by the
+ * auto-vectorized loop (fast_exp is branch-free); only the sum uses lanes. */
+static inline float lanes_exp_sum(float *p, int64_t n, float m) {
+  for (int64_t j = 0; j < n; ++j)
+    p[j] = fast_exp(p[j] - m);
+  return lanes_sum(p, n);
+}
+
 /*===------------------------------ linear -------------------------------===*/
 
 enum { ACT_NONE = 0, ACT_RELU = 1, ACT_GELU_ERF = 2, ACT_GELU_TANH = 3, ACT_QUICK_GELU = 4 };
@@ -248,6 +324,50 @@ static void ln_rows(void *arg, int64_t begin, int64_t end) {
       return;
     }
   }
+  /* Fast path: every row and vector contiguous (what the compiler emits). */
+  int contiguous = a->x->strides[1] == 1 && a->y->strides[1] == 1 &&
+                   a->gamma->strides[0] == 1 &&
+                   (!has_beta || a->beta->strides[0] == 1) &&
+                   (!has_skip || a->skip->strides[1] == 1) &&
+                   (!has_bias || a->bias->strides[0] == 1) &&
+                   (!a->sum || a->sum->strides[1] == 1);
+  if (contiguous) {
+    const float *gamma = a->gamma->aligned + a->gamma->offset;
+    const float *beta = has_beta ? a->beta->aligned + a->beta->offset : NULL;
+    const float *bias = has_bias ? a->bias->aligned + a->bias->offset : NULL;
+    for (int64_t i = begin; i < end; ++i) {
+      const float *x = &AT2(a->x, i, 0);
+      float *y = &AT2(a->y, i, 0);
+      const float *src = x; /* the row to normalize */
+      if (has_skip || has_bias || a->sum) {
+        float *s = a->sum ? &AT2(a->sum, i, 0) : tmp;
+        const float *sk = has_skip ? &AT2(a->skip, i % skip_rows, 0) : NULL;
+        if (sk && bias)
+          for (int64_t j = 0; j < n; ++j)
+            s[j] = x[j] + sk[j] + bias[j];
+        else if (sk)
+          for (int64_t j = 0; j < n; ++j)
+            s[j] = x[j] + sk[j];
+        else if (bias)
+          for (int64_t j = 0; j < n; ++j)
+            s[j] = x[j] + bias[j];
+        else
+          memcpy(s, x, (size_t)n * sizeof(float));
+        src = s;
+      }
+      float m = lanes_sum(src, n) / (float)n;
+      float var = lanes_sqdev(src, n, m) / (float)n; /* two-pass: exact */
+      float inv = 1.0f / sqrtf(var + a->eps);
+      if (beta)
+        for (int64_t j = 0; j < n; ++j)
+          y[j] = (src[j] - m) * inv * gamma[j] + beta[j];
+      else
+        for (int64_t j = 0; j < n; ++j)
+          y[j] = (src[j] - m) * inv * gamma[j];
+    }
+    free(tmp);
+    return;
+  }
   for (int64_t i = begin; i < end; ++i) {
     float *s = a->sum ? &AT2(a->sum, i, 0) : tmp;
     int64_t ss = a->sum ? a->sum->strides[1] : 1;
@@ -371,21 +491,14 @@ static void attn_head(const attn_args *a, int64_t b, int64_t h, float *qh,
         if (AT2(a->keep, b, j) == 0.0f)
           scores[j] = a->replace ? mv : scores[j] + mv;
     }
-    float mx = -INFINITY;
-    for (int64_t j = 0; j < limit; ++j)
-      mx = scores[j] > mx ? scores[j] : mx;
-    float total = 0;
+    float mx = lanes_max(scores, limit);
     if (limit == 0 || mx == -INFINITY) {
       /* every key excluded: the row is zeros */
       for (int64_t c = 0; c < dv; ++c)
         AT3(a->out, b, i, h * dv + c) = 0.0f;
       continue;
     }
-    for (int64_t j = 0; j < limit; ++j) {
-      float e = fast_exp(scores[j] - mx);
-      scores[j] = e;
-      total += e;
-    }
+    float total = lanes_exp_sum(scores, limit, mx);
     const float inv = 1.0f / total;
     for (int64_t c = 0; c < dv; ++c)
       acc[c] = 0;
@@ -438,32 +551,20 @@ static void softmax_rows(const attn_args *a, int64_t i0, int64_t rows,
       limit = sk;
     if (limit < 0)
       limit = 0;
-    float mx = -INFINITY;
-    if (replace) {
-      for (int64_t j = 0; j < limit; ++j) {
-        float v = keepv[j] != 0.0f ? row[j] * scale : mv;
-        row[j] = v;
-        mx = v > mx ? v : mx;
-      }
-    } else {
-      for (int64_t j = 0; j < limit; ++j) {
-        float v = row[j] * scale + addv[j];
-        row[j] = v;
-        mx = v > mx ? v : mx;
-      }
-    }
+    if (replace)
+      for (int64_t j = 0; j < limit; ++j)
+        row[j] = keepv[j] != 0.0f ? row[j] * scale : mv;
+    else
+      for (int64_t j = 0; j < limit; ++j)
+        row[j] = row[j] * scale + addv[j];
+    float mx = lanes_max(row, limit);
     if (limit == 0 || mx == -INFINITY) {
       for (int64_t j = 0; j < sk; ++j)
         row[j] = 0.0f;
       inv[r] = 0.0f;
       continue;
     }
-    float total = 0;
-    for (int64_t j = 0; j < limit; ++j) {
-      float e = fast_exp(row[j] - mx);
-      row[j] = e;
-      total += e;
-    }
+    float total = lanes_exp_sum(row, limit, mx);
     for (int64_t j = limit; j < sk; ++j)
       row[j] = 0.0f;
     inv[r] = 1.0f / total;

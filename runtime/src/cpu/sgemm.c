@@ -274,9 +274,9 @@ static void pack_b_block(const float *b, int64_t sbk, int64_t sbn, int64_t kc,
 
 /* C[0:rows, 0:cols] (=|+=) sum_k a[k][0:MR] x b[k][0:NR]; rows <= MR,
  * cols <= NR; C element (i, j) at c[i * scm + j * scn]. */
-typedef void (*kern_fn)(int64_t kc, const float *a, const float *b, float *c,
-                        int64_t scm, int64_t scn, int64_t rows, int64_t cols,
-                        int accumulate);
+typedef void (*kern_fn)(int64_t kc, const float *a, int64_t lda,
+                        const float *b, float *c, int64_t scm, int64_t scn,
+                        int64_t rows, int64_t cols, int accumulate);
 
 /* Writes a rows x cols tile (row stride ldt) into C. */
 static void store_tile(float *c, int64_t scm, int64_t scn, const float *t,
@@ -293,9 +293,10 @@ static void store_tile(float *c, int64_t scm, int64_t scn, const float *t,
   }
 }
 
-static void kern_generic(int64_t kc, const float *a, const float *b, float *c,
-                         int64_t scm, int64_t scn, int64_t rows, int64_t cols,
-                         int accumulate) {
+static void kern_generic(int64_t kc, const float *a, int64_t lda,
+                         const float *b, float *c, int64_t scm, int64_t scn,
+                         int64_t rows, int64_t cols, int accumulate) {
+  (void)lda; /* packed A only */
   float t[MR][NR];
   for (int64_t r = 0; r < rows; ++r) {
     float acc[NR];
@@ -314,9 +315,13 @@ static void kern_generic(int64_t kc, const float *a, const float *b, float *c,
 
 #ifdef BERTC_X86
 /* ---- AVX-512: R x 32 (R = 12, 8 or 4 of the 12 packed rows) ---- */
+/* lda == 0: `a` is a packed panel a[k][MR]. lda > 0 ("direct A"): `a` is
+ * row-major A itself, row r at a + r * lda, read in place (rows past `rows`
+ * re-read row 0; their results are not stored). */
 __attribute__((always_inline, target("avx512f"))) static inline void
-k512(const int R, int64_t kc, const float *a, const float *b, float *c,
-     int64_t scm, int64_t scn, int64_t rows, int64_t cols, int accumulate) {
+k512(const int R, int64_t kc, const float *a, int64_t lda, const float *b,
+     float *c, int64_t scm, int64_t scn, int64_t rows, int64_t cols,
+     int accumulate) {
   __m512 x0[MR], x1[MR];
   /* C is only touched after the k loop: start fetching it now. */
 #pragma GCC unroll 12
@@ -327,16 +332,43 @@ k512(const int R, int64_t kc, const float *a, const float *b, float *c,
     }
     x0[r] = x1[r] = _mm512_setzero_ps();
   }
-  for (int64_t kk = 0; kk < kc; ++kk) {
-    __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+  if (lda) {
+    /* Rows in groups of three from four base pointers (base, +lda, +2 lda
+     * by scaled index), so that the 12 row streams need 5 registers. */
+    const float *a0 = a, *a3 = a + (rows > 3 ? 3 : 0) * lda,
+                *a6 = a + (rows > 6 ? 6 : 0) * lda,
+                *a9 = a + (rows > 9 ? 9 : 0) * lda;
+    int64_t l1 = rows > 1 ? lda : 0, l2 = rows > 2 ? lda : 0;
+    /* rows in a group past `rows` fall back to the group's first row */
+    int64_t s4 = rows > 4 ? lda : 0, s5 = rows > 5 ? lda : 0;
+    int64_t s7 = rows > 7 ? lda : 0, s8 = rows > 8 ? lda : 0;
+    int64_t s10 = rows > 10 ? lda : 0, s11 = rows > 11 ? lda : 0;
+    const float *p[MR] = {a0,      a0 + l1,      a0 + 2 * l2,
+                          a3,      a3 + s4,      a3 + 2 * s5,
+                          a6,      a6 + s7,      a6 + 2 * s8,
+                          a9,      a9 + s10,     a9 + 2 * s11};
+    for (int64_t kk = 0; kk < kc; ++kk) {
+      __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 12
-    for (int r = 0; r < R; ++r) {
-      __m512 av = _mm512_set1_ps(a[r]);
-      x0[r] = _mm512_fmadd_ps(av, b0, x0[r]);
-      x1[r] = _mm512_fmadd_ps(av, b1, x1[r]);
+      for (int r = 0; r < R; ++r) {
+        __m512 av = _mm512_set1_ps(p[r][kk]);
+        x0[r] = _mm512_fmadd_ps(av, b0, x0[r]);
+        x1[r] = _mm512_fmadd_ps(av, b1, x1[r]);
+      }
+      b += NR;
     }
-    a += MR;
-    b += NR;
+  } else {
+    for (int64_t kk = 0; kk < kc; ++kk) {
+      __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 12
+      for (int r = 0; r < R; ++r) {
+        __m512 av = _mm512_set1_ps(a[r]);
+        x0[r] = _mm512_fmadd_ps(av, b0, x0[r]);
+        x1[r] = _mm512_fmadd_ps(av, b1, x1[r]);
+      }
+      a += MR;
+      b += NR;
+    }
   }
   if (scn == 1) {
     __mmask16 m0 = cols >= 16 ? 0xFFFF : (__mmask16)((1u << cols) - 1);
@@ -368,30 +400,30 @@ k512(const int R, int64_t kc, const float *a, const float *b, float *c,
 }
 
 __attribute__((target("avx512f"), noinline)) static void
-k512_12(int64_t kc, const float *a, const float *b, float *c, int64_t scm,
-        int64_t scn, int64_t rows, int64_t cols, int accumulate) {
-  k512(12, kc, a, b, c, scm, scn, rows, cols, accumulate);
+k512_12(int64_t kc, const float *a, int64_t lda, const float *b, float *c,
+        int64_t scm, int64_t scn, int64_t rows, int64_t cols, int accumulate) {
+  k512(12, kc, a, lda, b, c, scm, scn, rows, cols, accumulate);
 }
 __attribute__((target("avx512f"), noinline)) static void
-k512_8(int64_t kc, const float *a, const float *b, float *c, int64_t scm,
-       int64_t scn, int64_t rows, int64_t cols, int accumulate) {
-  k512(8, kc, a, b, c, scm, scn, rows, cols, accumulate);
+k512_8(int64_t kc, const float *a, int64_t lda, const float *b, float *c,
+        int64_t scm, int64_t scn, int64_t rows, int64_t cols, int accumulate) {
+  k512(8, kc, a, lda, b, c, scm, scn, rows, cols, accumulate);
 }
 __attribute__((target("avx512f"), noinline)) static void
-k512_4(int64_t kc, const float *a, const float *b, float *c, int64_t scm,
-       int64_t scn, int64_t rows, int64_t cols, int accumulate) {
-  k512(4, kc, a, b, c, scm, scn, rows, cols, accumulate);
+k512_4(int64_t kc, const float *a, int64_t lda, const float *b, float *c,
+        int64_t scm, int64_t scn, int64_t rows, int64_t cols, int accumulate) {
+  k512(4, kc, a, lda, b, c, scm, scn, rows, cols, accumulate);
 }
 
-static void kern_avx512(int64_t kc, const float *a, const float *b, float *c,
-                        int64_t scm, int64_t scn, int64_t rows, int64_t cols,
-                        int accumulate) {
+static void kern_avx512(int64_t kc, const float *a, int64_t lda,
+                        const float *b, float *c, int64_t scm, int64_t scn,
+                        int64_t rows, int64_t cols, int accumulate) {
   if (rows > 8)
-    k512_12(kc, a, b, c, scm, scn, rows, cols, accumulate);
+    k512_12(kc, a, lda, b, c, scm, scn, rows, cols, accumulate);
   else if (rows > 4)
-    k512_8(kc, a, b, c, scm, scn, rows, cols, accumulate);
+    k512_8(kc, a, lda, b, c, scm, scn, rows, cols, accumulate);
   else
-    k512_4(kc, a, b, c, scm, scn, rows, cols, accumulate);
+    k512_4(kc, a, lda, b, c, scm, scn, rows, cols, accumulate);
 }
 
 /* ---- AVX2: 6 x 16 sub-tiles of the packed 12 x 32 tile ---- */
@@ -459,9 +491,10 @@ k256_6x16(int64_t kc, const float *a, const float *b, float *c, int64_t scm,
   }
 }
 
-static void kern_avx2(int64_t kc, const float *a, const float *b, float *c,
-                      int64_t scm, int64_t scn, int64_t rows, int64_t cols,
-                      int accumulate) {
+static void kern_avx2(int64_t kc, const float *a, int64_t lda,
+                      const float *b, float *c, int64_t scm, int64_t scn,
+                      int64_t rows, int64_t cols, int accumulate) {
+  (void)lda; /* packed A only */
   for (int64_t r0 = 0; r0 < rows; r0 += 6)
     for (int64_t c0 = 0; c0 < cols; c0 += 16)
       k256_6x16(kc, a + r0, b + c0, c + r0 * scm + c0 * scn, scm, scn,
@@ -501,10 +534,13 @@ int bertc_cpu_gemm_set_isa(int isa) {
   return bertc_cpu_gemm_isa();
 }
 
-static kern_fn select_kernel(void) {
+/* *direct: the kernel can read row-major A in place (no A packing). */
+static kern_fn select_kernel(int *direct) {
+  *direct = 0;
 #ifdef BERTC_X86
   switch (bertc_cpu_gemm_isa()) {
   case BERTC_GEMM_ISA_AVX512:
+    *direct = 1;
     return kern_avx512;
   case BERTC_GEMM_ISA_AVX2:
     return kern_avx2;
@@ -532,6 +568,7 @@ typedef struct {
   int64_t mpb, npb; /* MR-row / NR-column panels per task */
   int64_t tasks_n;  /* tasks along N */
   kern_fn kern;
+  int direct; /* the kernel reads A in place (row-major A): no apack */
   bertc_cpu_gemm_epilogue epi; /* applied to each finished C block, or NULL */
   void *epi_ctx;
 } gemm_job;
@@ -596,22 +633,26 @@ static void gemm_block(const gemm_job *g, float *bpack, a_scratch *scratch,
                      nb1 - nb0, bpack);
       for (int64_t ip = 0; ip < np; ++ip) {
         int64_t pi = p0 + (ip + rot) % np, i0 = pi * MR;
-        const float *ap = a_panel(g, pi, scratch) + k0 * MR;
+        const float *ap = g->direct ? g->a + i0 * g->sam + k0
+                                    : a_panel(g, pi, scratch) + k0 * MR;
+        int64_t lda = g->direct ? g->sam : 0;
         int64_t rows = min64(MR, m1 - i0);
         for (int64_t p = 0; p < panels_n; ++p) {
           int64_t c0 = nb0 + p * NR;
           const float *bp = g->bpre ? g->bpre + ((c0 / NR) * g->k + k0) * NR
                                     : bpack + p * kc * NR;
-          g->kern(kc, ap, bp, g->c + i0 * g->scm + c0 * g->scn, g->scm, g->scn,
+          g->kern(kc, ap, lda, bp, g->c + i0 * g->scm + c0 * g->scn, g->scm, g->scn,
                   rows, min64(NR, nb1 - c0), acc);
         }
+        /* These MR rows of the block were just finished by the last K
+         * slice and are still in L1: apply the fused epilogue (bias,
+         * activation) now, not after the whole block (which may not fit
+         * in L2). */
+        if (g->epi && k0 + kc >= g->k)
+          g->epi(g->epi_ctx, g->c + i0 * g->scm + nb0 * g->scn, g->scm, g->scn,
+                 rows, nb1 - nb0, nb0);
       }
     }
-    /* The block's C was just written by the last K slice and is still in
-     * cache: apply the fused epilogue (bias, activation) now. */
-    if (g->epi)
-      g->epi(g->epi_ctx, g->c + m0 * g->scm + nb0 * g->scn, g->scm, g->scn,
-             m1 - m0, nb1 - nb0, nb0);
   }
 }
 
@@ -691,12 +732,21 @@ static void sgemm_impl(const float *a, int64_t sam, int64_t sak,
     return;
   }
   int64_t pm = cdiv(m, MR), pn = cdiv(n, NR);
-  size_t abytes = (size_t)pm * (size_t)k * MR * sizeof(float);
-  pack_buf abuf = buf_get(abytes + (size_t)pm * sizeof(int));
-  float *apack = (float *)abuf.p;
-  if (!apack) {
-    bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, "matmul: out of memory");
-    return;
+  int direct;
+  kern_fn kern = select_kernel(&direct);
+  /* Row-major A (unit stride along K, rows at least a vector apart) is read
+   * in place by the AVX-512 kernel: no packing pass over A. */
+  direct = direct && sak == 1 && (m == 1 || sam >= 16);
+  size_t abytes = direct ? 0 : (size_t)pm * (size_t)k * MR * sizeof(float);
+  pack_buf abuf = {NULL, 0};
+  float *apack = NULL;
+  if (!direct) {
+    abuf = buf_get(abytes + (size_t)pm * sizeof(int));
+    apack = (float *)abuf.p;
+    if (!apack) {
+      bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, "matmul: out of memory");
+      return;
+    }
   }
   bertc_abi_exec_ctx *ctx = parallel ? bertc_cpu_get_exec_ctx() : NULL;
   int64_t threads = ctx && ctx->num_threads > 1 ? ctx->num_threads : 1;
@@ -704,10 +754,13 @@ static void sgemm_impl(const float *a, int64_t sam, int64_t sak,
   if ((double)m * (double)n * (double)k < 5e5)
     threads = 1;
 
-  int *astate = (int *)((char *)abuf.p + abytes);
-  memset(astate, 0, (size_t)pm * sizeof(int));
+  int *astate = NULL;
+  if (!direct) {
+    astate = (int *)((char *)abuf.p + abytes);
+    memset(astate, 0, (size_t)pm * sizeof(int));
+  }
   gemm_job g = {a, sam, sak, b, sbk, sbn, bpre, c, scm, scn, m, n, k,
-                accumulate, apack, astate, pm, pn, 1, select_kernel(), epi,
+                accumulate, apack, astate, pm, pn, 1, kern, direct, epi,
                 epi_ctx};
   choose_grid(pm, pn, threads, &g.mpb, &g.npb);
   g.tasks_n = cdiv(pn, g.npb);
