@@ -452,68 +452,30 @@ static void gather_head(const bertc_memref3d_f32 *t, int64_t b, int64_t col0,
   }
 }
 
-/* K of one head, transposed to [d, seq] so that the score loop runs over
- * keys (vectorizes without reassociating a reduction). */
+/* K of one head, transposed to [d, ld] (ld >= seq; columns past seq are
+ * zero) so that the score loop runs over keys in vectors. */
 static void gather_head_t(const bertc_memref3d_f32 *t, int64_t b, int64_t col0,
-                          int64_t seq, int64_t d, float *dst) {
+                          int64_t seq, int64_t d, int64_t ld, float *dst) {
+  for (int64_t c = 0; c < d; ++c)
+    for (int64_t i = seq; i < ld; ++i)
+      dst[c * ld + i] = 0.0f;
   for (int64_t i = 0; i < seq; ++i)
     for (int64_t c = 0; c < d; ++c)
-      dst[c * seq + i] = AT3(t, b, i, col0 + c);
+      dst[c * ld + i] = AT3(t, b, i, col0 + c);
 }
 
-BERTC_CLONES
-static void attn_head(const attn_args *a, int64_t b, int64_t h, float *qh,
-                      float *kt, float *vh, float *scores, float *acc) {
-  int64_t sq = a->q->sizes[1], sk = a->k->sizes[1], dk = a->dk, dv = a->dv;
-  gather_head(a->q, b, h * dk, sq, dk, qh);
-  gather_head_t(a->k, b, h * dk, sk, dk, kt);
-  gather_head(a->v, b, h * dv, sk, dv, vh);
-  const float scale = a->scale;
-  for (int64_t i = 0; i < sq; ++i) {
-    const float *qi = qh + i * dk;
-    int64_t limit = a->causal ? (i + (sk - sq) + 1) : sk; /* keys < limit */
-    if (limit > sk)
-      limit = sk;
-    if (limit < 0)
-      limit = 0;
-    /* scores[j] = scale * sum_c q[c] k[j][c], vectorized over j. */
-    for (int64_t j = 0; j < limit; ++j)
-      scores[j] = 0.0f;
-    for (int64_t c = 0; c < dk; ++c) {
-      const float qc = qi[c] * scale;
-      const float *kc = kt + c * sk;
-      for (int64_t j = 0; j < limit; ++j)
-        scores[j] += qc * kc[j];
-    }
-    if (a->has_mask) {
-      const float mv = a->mask_value;
-      for (int64_t j = 0; j < limit; ++j)
-        if (AT2(a->keep, b, j) == 0.0f)
-          scores[j] = a->replace ? mv : scores[j] + mv;
-    }
-    float mx = lanes_max(scores, limit);
-    if (limit == 0 || mx == -INFINITY) {
-      /* every key excluded: the row is zeros */
-      for (int64_t c = 0; c < dv; ++c)
-        AT3(a->out, b, i, h * dv + c) = 0.0f;
-      continue;
-    }
-    float total = lanes_exp_sum(scores, limit, mx);
-    const float inv = 1.0f / total;
-    for (int64_t c = 0; c < dv; ++c)
-      acc[c] = 0;
-    for (int64_t j = 0; j < limit; ++j) {
-      const float p = scores[j] * inv;
-      const float *vj = vh + j * dv;
-      for (int64_t c = 0; c < dv; ++c)
-        acc[c] += p * vj[c];
-    }
-    if (a->out->strides[2] == 1) {
-      memcpy(&AT3(a->out, b, i, h * dv), acc, (size_t)dv * sizeof(float));
-    } else {
-      for (int64_t c = 0; c < dv; ++c)
-        AT3(a->out, b, i, h * dv + c) = acc[c];
-    }
+/* A head's [seq, d] slice into rows of ld >= d floats (zeros past d). */
+static void gather_head_pad(const bertc_memref3d_f32 *t, int64_t b,
+                            int64_t col0, int64_t seq, int64_t d, int64_t ld,
+                            float *dst) {
+  for (int64_t i = 0; i < seq; ++i) {
+    if (t->strides[2] == 1)
+      memcpy(dst + i * ld, &AT3(t, b, i, col0), (size_t)d * sizeof(float));
+    else
+      for (int64_t c = 0; c < d; ++c)
+        dst[i * ld + c] = AT3(t, b, i, col0 + c);
+    for (int64_t c = d; c < ld; ++c)
+      dst[i * ld + c] = 0.0f;
   }
 }
 
@@ -539,12 +501,12 @@ static void mask_terms(const attn_args *a, int64_t b, int64_t sk, float *addv,
  * values per row instead of seq_k). */
 BERTC_CLONES
 static void softmax_rows(const attn_args *a, int64_t i0, int64_t rows,
-                         float *sc, int64_t sk, int64_t sq, const float *addv,
-                         const float *keepv, float *inv) {
+                         float *sc, int64_t ld, int64_t sk, int64_t sq,
+                         const float *addv, const float *keepv, float *inv) {
   const float scale = a->scale, mv = a->mask_value;
   const int replace = a->has_mask && a->replace;
   for (int64_t r = 0; r < rows; ++r) {
-    float *row = sc + r * sk;
+    float *row = sc + r * ld;
     int64_t i = i0 + r;
     int64_t limit = a->causal ? (i + (sk - sq) + 1) : sk;
     if (limit > sk)
@@ -588,7 +550,7 @@ static void attn_head_gemm(const attn_args *a, int64_t b, int64_t h,
                              {dk, sk}, {k->strides[2], k->strides[1]}};
     bertc_memref2d_f32 S = {sc, sc, 0, {rows, sk}, {sk, 1}};
     _mlir_ciface_bertc_matmul_f32(&Q, &KT, &S, 0);
-    softmax_rows(a, i0, rows, sc, sk, sq, addv, keepv, inv);
+    softmax_rows(a, i0, rows, sc, sk, sk, sq, addv, keepv, inv);
     bertc_memref2d_f32 V = {v->allocated, v->aligned,
                             v->offset + b * v->strides[0] + h * dv * v->strides[2],
                             {sk, dv}, {v->strides[1], v->strides[2]}};
@@ -603,30 +565,108 @@ static void attn_head_gemm(const attn_args *a, int64_t b, int64_t h,
   }
 }
 
+/* C[m, 0:n] = A[m, 0:k] . B[k, 0:n], n a multiple of VL, on 8 x VL
+ * register tiles (8 independent accumulator chains). For attention's small
+ * heads, where a call into the blocked SGEMM costs more than the work. */
+static inline void small_gemm(int64_t m, int64_t n, int64_t k, const float *a,
+                              int64_t lda, const float *b, int64_t ldb,
+                              float *c, int64_t ldc) {
+  int64_t i = 0;
+  for (; i + 8 <= m; i += 8)
+    for (int64_t j = 0; j < n; j += VL) {
+      vf c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0}, c4 = {0}, c5 = {0}, c6 = {0},
+         c7 = {0};
+      const float *ai = a + i * lda;
+      for (int64_t kk = 0; kk < k; ++kk) {
+        vf bv = vload(b + kk * ldb + j);
+        c0 += ai[kk] * bv;
+        c1 += ai[lda + kk] * bv;
+        c2 += ai[2 * lda + kk] * bv;
+        c3 += ai[3 * lda + kk] * bv;
+        c4 += ai[4 * lda + kk] * bv;
+        c5 += ai[5 * lda + kk] * bv;
+        c6 += ai[6 * lda + kk] * bv;
+        c7 += ai[7 * lda + kk] * bv;
+      }
+      float *ci = c + i * ldc + j;
+      vstore(ci, c0);
+      vstore(ci + ldc, c1);
+      vstore(ci + 2 * ldc, c2);
+      vstore(ci + 3 * ldc, c3);
+      vstore(ci + 4 * ldc, c4);
+      vstore(ci + 5 * ldc, c5);
+      vstore(ci + 6 * ldc, c6);
+      vstore(ci + 7 * ldc, c7);
+    }
+  for (; i < m; ++i)
+    for (int64_t j = 0; j < n; j += VL) {
+      vf c0 = {0};
+      for (int64_t kk = 0; kk < k; ++kk)
+        c0 += a[i * lda + kk] * vload(b + kk * ldb + j);
+      vstore(c + i * ldc + j, c0);
+    }
+}
+
+/* Small heads (seq_k < 64 or few query rows): the head's Q, K^T and V are
+ * gathered into buffers padded to whole vectors, scores = Q . K^T and
+ * out = P . V run on small_gemm, the softmax is the GEMM path's. */
+BERTC_CLONES
+static void attn_head_small(const attn_args *a, int64_t b, int64_t h,
+                            float *buf, const float *addv, const float *keepv) {
+  int64_t sq = a->q->sizes[1], sk = a->k->sizes[1], dk = a->dk, dv = a->dv;
+  int64_t skp = (sk + VL - 1) / VL * VL, dvp = (dv + VL - 1) / VL * VL;
+  float *qh = buf, *kt = qh + sq * dk, *vh = kt + dk * skp, *sc = vh + sk * dvp,
+        *ob = sc + sq * skp, *inv = ob + sq * dvp;
+  gather_head(a->q, b, h * dk, sq, dk, qh);
+  gather_head_t(a->k, b, h * dk, sk, dk, skp, kt);
+  gather_head_pad(a->v, b, h * dv, sk, dv, dvp, vh);
+  small_gemm(sq, skp, dk, qh, dk, kt, skp, sc, skp);
+  softmax_rows(a, 0, sq, sc, skp, sk, sq, addv, keepv, inv);
+  small_gemm(sq, dvp, sk, sc, skp, vh, dvp, ob, dvp);
+  for (int64_t i = 0; i < sq; ++i) {
+    const float s = inv[i];
+    const float *oi = ob + i * dvp;
+    if (a->out->strides[2] == 1) {
+      float *dst = &AT3(a->out, b, i, h * dv);
+      for (int64_t c = 0; c < dv; ++c)
+        dst[c] = oi[c] * s;
+    } else {
+      for (int64_t c = 0; c < dv; ++c)
+        AT3(a->out, b, i, h * dv + c) = oi[c] * s;
+    }
+  }
+}
+
 static void attn_tasks(void *arg, int64_t begin, int64_t end) {
   const attn_args *a = (const attn_args *)arg;
   int64_t sq = a->q->sizes[1], sk = a->k->sizes[1];
-  /* Short sequences: the row-streaming kernel; longer: GEMM tiles. */
+  /* Short sequences: small register-tiled GEMMs on gathered heads;
+   * longer: the blocked SGEMM on tiles of query rows. */
   int use_gemm = sk >= 64 && sq >= 16;
-  size_t floats = use_gemm
-                      ? (size_t)ATTN_ROWS * (size_t)sk + 2 * (size_t)sk + ATTN_ROWS + 64
-                      : (size_t)(sq * a->dk + sk * a->dk + sk * a->dv + sk + a->dv + 64);
+  int64_t skp = (sk + VL - 1) / VL * VL, dvp = (a->dv + VL - 1) / VL * VL;
+  size_t floats =
+      use_gemm ? (size_t)ATTN_ROWS * (size_t)sk + 2 * (size_t)sk + ATTN_ROWS + 64
+               : (size_t)(sq * a->dk + a->dk * skp + sk * dvp + sq * skp +
+                          sq * dvp + sq) +
+                     2 * (size_t)sk + 64;
   float *buf = (float *)malloc(floats * sizeof(float));
   if (!buf) {
     bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, "attention: out of memory");
     return;
   }
+  /* Per batch row: the mask as per-key terms (tasks of one batch row share
+   * them). */
+  float *addv = buf + floats - 2 * (size_t)sk - 64, *keepv = addv + sk;
+  int64_t maskedBatch = -1;
   if (use_gemm) {
     /* The per-head GEMMs run serially inside this task: no nested
      * parallel_for on whichever thread runs it. */
     bertc_abi_exec_ctx *saved = bertc_cpu_get_exec_ctx();
     bertc_cpu_set_exec_ctx(NULL);
-    float *sc = buf, *addv = sc + (size_t)ATTN_ROWS * sk, *keepv = addv + sk,
-          *inv = keepv + sk;
-    int64_t maskedBatch = -1;
+    float *sc = buf, *inv = sc + (size_t)ATTN_ROWS * sk;
     for (int64_t t = begin; t < end; ++t) {
       int64_t b = t / a->heads;
-      if (b != maskedBatch) { /* tasks of one batch row share the terms */
+      if (b != maskedBatch) {
         mask_terms(a, b, sk, addv, keepv);
         maskedBatch = b;
       }
@@ -636,10 +676,14 @@ static void attn_tasks(void *arg, int64_t begin, int64_t end) {
     free(buf);
     return;
   }
-  float *qh = buf, *kt = qh + sq * a->dk, *vh = kt + sk * a->dk,
-        *scores = vh + sk * a->dv, *acc = scores + sk;
-  for (int64_t t = begin; t < end; ++t)
-    attn_head(a, t / a->heads, t % a->heads, qh, kt, vh, scores, acc);
+  for (int64_t t = begin; t < end; ++t) {
+    int64_t b = t / a->heads;
+    if (b != maskedBatch) {
+      mask_terms(a, b, sk, addv, keepv);
+      maskedBatch = b;
+    }
+    attn_head_small(a, b, t % a->heads, buf, addv, keepv);
+  }
   free(buf);
 }
 
