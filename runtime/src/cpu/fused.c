@@ -568,7 +568,7 @@ static void attn_head_gemm(const attn_args *a, int64_t b, int64_t h,
 /* C[m, 0:n] = A[m, 0:k] . B[k, 0:n], n a multiple of VL, on 8 x VL
  * register tiles (8 independent accumulator chains). For attention's small
  * heads, where a call into the blocked SGEMM costs more than the work. */
-static inline void small_gemm(int64_t m, int64_t n, int64_t k, const float *a,
+__attribute__((always_inline)) static inline void small_gemm(int64_t m, int64_t n, int64_t k, const float *a,
                               int64_t lda, const float *b, int64_t ldb,
                               float *c, int64_t ldc) {
   int64_t i = 0;
