@@ -27,6 +27,7 @@
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/Target/TargetOptions.h"
 #include "llvm/TargetParser/Host.h"
@@ -286,8 +287,21 @@ buildLLVMModule(ModuleOp module, const ModelSignature &signature,
       llvm::FunctionType::get(abi.i32, {abi.ptrTy, abi.ptrTy, abi.ptrTy}, false);
   llvm::FunctionCallee run = m->getOrInsertFunction("bertc_cpu_model_run", runTy);
 
+  // The widest GEMM micro-kernel the target allows (--mcpu/--mattr): the
+  // kernels pick the best the running CPU has, capped by this
+  // (runtime/src/cpu/gemm_dispatch.h: 0 generic, 1 AVX2+FMA, 2 AVX-512F).
+  int kernelIsa = 0;
+  if (const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
+      sti && tm.getTargetTriple().isX86()) {
+    if (sti->checkFeatures("+avx512f"))
+      kernelIsa = 2;
+    else if (sti->checkFeatures("+avx2,+fma"))
+      kernelIsa = 1;
+  }
+  static const char *const isaNames[] = {"generic", "avx2", "avx512"};
   std::string producer = "bertc 0.1.0 (" + tm.getTargetTriple().str() + ", " +
-                         tm.getTargetCPU().str() + ")";
+                         tm.getTargetCPU().str() + ", kernels up to " +
+                         isaNames[kernelIsa] + ")";
   llvm::Constant *desc = llvm::ConstantStruct::get(
       abi.modelTy,
       {llvm::ConstantInt::get(abi.i32, BERTC_ABI_VERSION),
@@ -318,6 +332,13 @@ buildLLVMModule(ModuleOp module, const ModelSignature &signature,
         llvm::ConstantInt::get(abi.i32, sites.size()),
         "bertc_model_num_error_sites");
     count->setVisibility(llvm::GlobalValue::HiddenVisibility);
+  }
+
+  {
+    auto *g = new llvm::GlobalVariable(
+        *m, abi.i32, true, llvm::GlobalValue::ExternalLinkage,
+        llvm::ConstantInt::get(abi.i32, kernelIsa), "bertc_model_kernel_isa");
+    g->setVisibility(llvm::GlobalValue::HiddenVisibility);
   }
 
   // const bertc_abi_model *bertc_model_v1(void)

@@ -65,9 +65,14 @@ cl::opt<std::string> targetName("target", cl::desc("Target device: cpu"),
 // longer to compile (72 s vs 22 s) for no measured run-time gain.
 cl::opt<char> optLevel("O", cl::desc("Optimization level: -O0, -O1, -O2 (default), -O3"),
                        cl::Prefix, cl::init('2'), cl::cat(category));
-cl::opt<std::string> mcpu("mcpu", cl::desc("Target CPU (default: host)"),
+cl::opt<std::string> mcpu("mcpu",
+                          cl::desc("Target CPU (default: host); the run-time "
+                                   "kernels use at most its vector ISA "
+                                   "(x86-64-v3: AVX2, x86-64-v4: AVX-512)"),
                           cl::init("host"), cl::cat(category));
-cl::opt<std::string> mattr("mattr", cl::desc("Target features, e.g. -avx512f,+avx2"),
+cl::opt<std::string> mattr("mattr",
+                           cl::desc("Target features, e.g. -avx512f (also caps "
+                                    "the run-time kernels)"),
                            cl::init(""), cl::cat(category));
 cl::opt<std::string> externalDataDir(
     "external-data-dir",

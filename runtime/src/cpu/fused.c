@@ -2,27 +2,56 @@
  *
  * Called by model.so code generated from the bertc dialect (see
  * lib/Conversion/BertcToKernels). Each kernel makes one pass over its rows:
- *   linear      GEMM, then bias + activation on each block of rows while it
- *               is in cache
+ *   linear      packed-weight GEMM; bias + activation applied to each 12-row
+ *               panel of C right after its last K slice (still in L1)
  *   layer_norm  residual/bias add, mean/variance and normalization in one
  *               read and one write of each row (plus the sum, if asked)
- *   attention   per (batch, head, query row): scores against all keys,
- *               masked, softmax and the weighted sum of values, with only a
- *               row of scores in memory (no [batch, heads, seq, seq] tensor)
+ *   attention   per (batch, head) and tile of query rows: scores = Q . K^T,
+ *               masked softmax, out = P . V (normalized on the output rows);
+ *               only one [rows, seq_k] tile of scores in memory, never the
+ *               [batch, heads, seq, seq] tensor
  * All are parallel over rows (or batch x heads) through the runtime's
  * parallel_for. Hot loops are compiled for AVX-512, AVX2 and baseline x86-64
- * (target_clones), chosen at load time.
+ * and dispatched at the GEMM's ISA (see MULTIVERSION).
  *===----------------------------------------------------------------------===*/
 #include "bertc/cpu_kernels.h"
+#include "gemm_dispatch.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-#define BERTC_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+/* Hot loops are written once as always-inline bodies (`*_impl`) and
+ * compiled three times, for AVX-512F, AVX2+FMA and baseline x86-64; a
+ * dispatcher picks the version of the ISA the GEMM uses
+ * (bertc_cpu_gemm_isa: the best the CPU has, capped by the model's
+ * --mcpu/--mattr, or forced by the unit tests), so every kernel of a model
+ * runs at one ISA level. */
+#define INLINE __attribute__((always_inline)) static inline
+#if defined(__x86_64__) && defined(__GNUC__)
+#define MULTIVERSION(name, params, args)                                        \
+  __attribute__((target("avx512f"))) static void name##_avx512 params {         \
+    name##_impl args;                                                          \
+  }                                                                            \
+  __attribute__((target("avx2,fma"))) static void name##_avx2 params {          \
+    name##_impl args;                                                          \
+  }                                                                            \
+  static void name##_base params { name##_impl args; }                          \
+  static void name params {                                                    \
+    switch (bertc_cpu_gemm_isa()) {                                            \
+    case BERTC_GEMM_ISA_AVX512:                                                \
+      name##_avx512 args;                                                      \
+      return;                                                                  \
+    case BERTC_GEMM_ISA_AVX2:                                                  \
+      name##_avx2 args;                                                        \
+      return;                                                                  \
+    default:                                                                   \
+      name##_base args;                                                        \
+    }                                                                          \
+  }
 #else
-#define BERTC_CLONES
+#define MULTIVERSION(name, params, args)                                        \
+  static void name params { name##_impl args; }
 #endif
 
 #define AT2(m, i, j) ((m)->aligned[(m)->offset + (i) * (m)->strides[0] + (j) * (m)->strides[1]])
@@ -33,7 +62,7 @@
  * scalar calls were ~10% of BERT's run time). exp: Cephes polynomial,
  * ~1 ulp; erf: Abramowitz-Stegun 7.1.26, |error| < 1.5e-7. */
 
-static inline float fast_exp(float x) {
+INLINE float fast_exp(float x) {
   const float hi = 88.3762626647949f, lo = -87.3365478515625f;
   float xc = x > hi ? hi : (x < lo ? lo : x);
   float n = __builtin_rintf(xc * 1.44269504088896341f);
@@ -51,7 +80,7 @@ static inline float fast_exp(float x) {
   return x < lo ? 0.0f : y;
 }
 
-static inline float fast_erf(float x) {
+INLINE float fast_erf(float x) {
   float ax = x < 0 ? -x : x;
   float t = 1.0f / (1.0f + 0.3275911f * ax);
   float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t -
@@ -60,7 +89,7 @@ static inline float fast_erf(float x) {
   return x < 0 ? -y : y;
 }
 
-static inline float fast_tanh(float x) {
+INLINE float fast_tanh(float x) {
   /* tanh(x) = 1 - 2 / (exp(2x) + 1), saturating for large |x| */
   return 1.0f - 2.0f / (fast_exp(2.0f * x) + 1.0f);
 }
@@ -75,25 +104,25 @@ static inline float fast_tanh(float x) {
 typedef float vf __attribute__((vector_size(VL * sizeof(float))));
 typedef int32_t vi __attribute__((vector_size(VL * sizeof(float))));
 
-static inline vf vload(const float *p) {
+INLINE vf vload(const float *p) {
   vf v;
   memcpy(&v, p, sizeof v);
   return v;
 }
-static inline void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
-static inline vf vsplat(float x) { return (vf){0} + x; }
-static inline vf vmax(vf a, vf b) {
+INLINE void vstore(float *p, vf v) { memcpy(p, &v, sizeof v); }
+INLINE vf vsplat(float x) { return (vf){0} + x; }
+INLINE vf vmax(vf a, vf b) {
   vi m = a > b;
   return (vf)(((vi)a & m) | ((vi)b & ~m));
 }
-static inline float hsum(vf v) {
+INLINE float hsum(vf v) {
   float t = 0;
   for (int l = 0; l < VL; ++l)
     t += v[l];
   return t;
 }
 
-static inline float lanes_sum(const float *p, int64_t n) {
+INLINE float lanes_sum(const float *p, int64_t n) {
   vf part = {0};
   int64_t j = 0;
   for (; j + VL <= n; j += VL)
@@ -105,7 +134,7 @@ static inline float lanes_sum(const float *p, int64_t n) {
 }
 
 /* sum_j (p[j] - m)^2 */
-static inline float lanes_sqdev(const float *p, int64_t n, float m) {
+INLINE float lanes_sqdev(const float *p, int64_t n, float m) {
   vf part = {0}, mv = vsplat(m);
   int64_t j = 0;
   for (; j + VL <= n; j += VL) {
@@ -120,7 +149,7 @@ static inline float lanes_sqdev(const float *p, int64_t n, float m) {
   return t;
 }
 
-static inline float lanes_max(const float *p, int64_t n) {
+INLINE float lanes_max(const float *p, int64_t n) {
   vf part = vsplat(-INFINITY);
   int64_t j = 0;
   for (; j + VL <= n; j += VL)
@@ -135,7 +164,7 @@ static inline float lanes_max(const float *p, int64_t n) {
 
 /* p[j] = exp(p[j] - m); returns the sum. The exps are computed by the
  * auto-vectorized loop (fast_exp is branch-free); only the sum uses lanes. */
-static inline float lanes_exp_sum(float *p, int64_t n, float m) {
+INLINE float lanes_exp_sum(float *p, int64_t n, float m) {
   for (int64_t j = 0; j < n; ++j)
     p[j] = fast_exp(p[j] - m);
   return lanes_sum(p, n);
@@ -151,8 +180,7 @@ typedef struct {
   int64_t act, has_bias;
 } epilogue_args;
 
-BERTC_CLONES
-static void epilogue_rows(void *arg, int64_t begin, int64_t end) {
+INLINE void epilogue_rows_impl(void *arg, int64_t begin, int64_t end) {
   const epilogue_args *a = (const epilogue_args *)arg;
   bertc_memref2d_f32 *c = a->c;
   int64_t n = c->sizes[1];
@@ -210,14 +238,14 @@ static void epilogue_rows(void *arg, int64_t begin, int64_t end) {
     }
   }
 }
+MULTIVERSION(epilogue_rows, (void *arg, int64_t begin, int64_t end), (arg, begin, end))
 
 static void linear_epilogue(bertc_memref2d_f32 *c, bertc_memref1d_f32 *bias,
                             int64_t act, int64_t has_bias);
 
 /* Bias + activation on one finished GEMM block (called from the GEMM),
  * written as separate simple loops so that each vectorizes. */
-BERTC_CLONES
-static void epilogue_block(void *ctx, float *c, int64_t ldc, int64_t cs,
+INLINE void epilogue_block_impl(void *ctx, float *c, int64_t ldc, int64_t cs,
                            int64_t rows, int64_t cols, int64_t col0) {
   const epilogue_args *a = (const epilogue_args *)ctx;
   const bertc_memref1d_f32 *b = a->bias;
@@ -260,6 +288,7 @@ static void epilogue_block(void *ctx, float *c, int64_t ldc, int64_t cs,
     }
   }
 }
+MULTIVERSION(epilogue_block, (void *ctx, float *c, int64_t ldc, int64_t cs, int64_t rows, int64_t cols, int64_t col0), (ctx, c, ldc, cs, rows, cols, col0))
 
 void _mlir_ciface_bertc_linear_packed_f32(bertc_memref2d_f32 *a,
                                           bertc_memref3d_f32 *wp,
@@ -308,8 +337,7 @@ typedef struct {
   int64_t flags;
 } ln_args;
 
-BERTC_CLONES
-static void ln_rows(void *arg, int64_t begin, int64_t end) {
+INLINE void ln_rows_impl(void *arg, int64_t begin, int64_t end) {
   const ln_args *a = (const ln_args *)arg;
   int64_t n = a->x->sizes[1];
   int has_beta = a->flags & 1, has_skip = (a->flags >> 1) & 1,
@@ -402,6 +430,7 @@ static void ln_rows(void *arg, int64_t begin, int64_t end) {
   }
   free(tmp);
 }
+MULTIVERSION(ln_rows, (void *arg, int64_t begin, int64_t end), (arg, begin, end))
 
 static void layer_norm(bertc_memref2d_f32 *x, bertc_memref1d_f32 *gamma,
                        bertc_memref1d_f32 *beta, bertc_memref2d_f32 *skip,
@@ -499,8 +528,7 @@ static void mask_terms(const attn_args *a, int64_t b, int64_t sk, float *addv,
  * v = scale * s (+ mask); inv[r] = 1 / sum (0 if every key is excluded).
  * Normalization is applied to the P.V output rows instead (head_size
  * values per row instead of seq_k). */
-BERTC_CLONES
-static void softmax_rows(const attn_args *a, int64_t i0, int64_t rows,
+INLINE void softmax_rows_impl(const attn_args *a, int64_t i0, int64_t rows,
                          float *sc, int64_t ld, int64_t sk, int64_t sq,
                          const float *addv, const float *keepv, float *inv) {
   const float scale = a->scale, mv = a->mask_value;
@@ -532,6 +560,7 @@ static void softmax_rows(const attn_args *a, int64_t i0, int64_t rows,
     inv[r] = 1.0f / total;
   }
 }
+MULTIVERSION(softmax_rows, (const attn_args *a, int64_t i0, int64_t rows, float *sc, int64_t ld, int64_t sk, int64_t sq, const float *addv, const float *keepv, float *inv), (a, i0, rows, sc, ld, sk, sq, addv, keepv, inv))
 
 static void attn_head_gemm(const attn_args *a, int64_t b, int64_t h,
                            float *sc, const float *addv, const float *keepv,
@@ -568,7 +597,7 @@ static void attn_head_gemm(const attn_args *a, int64_t b, int64_t h,
 /* C[m, 0:n] = A[m, 0:k] . B[k, 0:n], n a multiple of VL, on 8 x VL
  * register tiles (8 independent accumulator chains). For attention's small
  * heads, where a call into the blocked SGEMM costs more than the work. */
-__attribute__((always_inline)) static inline void small_gemm(int64_t m, int64_t n, int64_t k, const float *a,
+INLINE void small_gemm(int64_t m, int64_t n, int64_t k, const float *a,
                               int64_t lda, const float *b, int64_t ldb,
                               float *c, int64_t ldc) {
   int64_t i = 0;
@@ -610,8 +639,7 @@ __attribute__((always_inline)) static inline void small_gemm(int64_t m, int64_t 
 /* Small heads (seq_k < 64 or few query rows): the head's Q, K^T and V are
  * gathered into buffers padded to whole vectors, scores = Q . K^T and
  * out = P . V run on small_gemm, the softmax is the GEMM path's. */
-BERTC_CLONES
-static void attn_head_small(const attn_args *a, int64_t b, int64_t h,
+INLINE void attn_head_small_impl(const attn_args *a, int64_t b, int64_t h,
                             float *buf, const float *addv, const float *keepv) {
   int64_t sq = a->q->sizes[1], sk = a->k->sizes[1], dk = a->dk, dv = a->dv;
   int64_t skp = (sk + VL - 1) / VL * VL, dvp = (dv + VL - 1) / VL * VL;
@@ -621,7 +649,7 @@ static void attn_head_small(const attn_args *a, int64_t b, int64_t h,
   gather_head_t(a->k, b, h * dk, sk, dk, skp, kt);
   gather_head_pad(a->v, b, h * dv, sk, dv, dvp, vh);
   small_gemm(sq, skp, dk, qh, dk, kt, skp, sc, skp);
-  softmax_rows(a, 0, sq, sc, skp, sk, sq, addv, keepv, inv);
+  softmax_rows_impl(a, 0, sq, sc, skp, sk, sq, addv, keepv, inv);
   small_gemm(sq, dvp, sk, sc, skp, vh, dvp, ob, dvp);
   for (int64_t i = 0; i < sq; ++i) {
     const float s = inv[i];
@@ -636,6 +664,7 @@ static void attn_head_small(const attn_args *a, int64_t b, int64_t h,
     }
   }
 }
+MULTIVERSION(attn_head_small, (const attn_args *a, int64_t b, int64_t h, float *buf, const float *addv, const float *keepv), (a, b, h, buf, addv, keepv))
 
 static void attn_tasks(void *arg, int64_t begin, int64_t end) {
   const attn_args *a = (const attn_args *)arg;

@@ -506,6 +506,11 @@ static void kern_avx2(int64_t kc, const float *a, int64_t lda,
 
 static int isa_best = -1, isa_forced = -1;
 
+/* Emitted by bertc into each model.so from --mcpu/--mattr (the widest
+ * kernel the target allows); absent (weak, NULL) in tests and tools that
+ * link the kernels directly. */
+extern const int32_t bertc_model_kernel_isa __attribute__((weak, visibility("hidden")));
+
 int bertc_cpu_gemm_best_isa(void) {
   int v = __atomic_load_n(&isa_best, __ATOMIC_RELAXED);
   if (v < 0) {
@@ -517,6 +522,8 @@ int bertc_cpu_gemm_best_isa(void) {
     else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
       v = BERTC_GEMM_ISA_AVX2;
 #endif
+    if (&bertc_model_kernel_isa && bertc_model_kernel_isa < v)
+      v = bertc_model_kernel_isa < 0 ? BERTC_GEMM_ISA_GENERIC : bertc_model_kernel_isa;
     __atomic_store_n(&isa_best, v, __ATOMIC_RELAXED);
   }
   return v;

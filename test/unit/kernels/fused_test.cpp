@@ -1,6 +1,10 @@
 // Fused kernels (runtime/src/cpu/fused.c) against straightforward
-// double-precision references.
+// double-precision references, at every kernel ISA the CPU supports
+// (generic, AVX2, AVX-512: forced through gemm_dispatch.h, which the fused
+// kernels dispatch on too).
 #include "kernel_test_util.h"
+
+#include "gemm_dispatch.h"
 
 #include <gtest/gtest.h>
 
@@ -12,7 +16,18 @@ using namespace bertc_test;
 
 namespace {
 
-TEST(FusedLinear, BiasGeluEpilogue) {
+/// Runs each test once per ISA; skips the ones this CPU lacks.
+class Fused : public ::testing::TestWithParam<int> {
+protected:
+  void SetUp() override {
+    if (GetParam() > bertc_cpu_gemm_best_isa())
+      GTEST_SKIP() << "ISA not supported by this CPU";
+    ASSERT_EQ(bertc_cpu_gemm_set_isa(GetParam()), GetParam());
+  }
+  void TearDown() override { bertc_cpu_gemm_set_isa(-1); }
+};
+
+TEST_P(Fused, Linear_BiasGeluEpilogue) {
   const int64_t m = 13, k = 20, n = 37;
   auto a = randomVec(m * k, 1), w = randomVec(k * n, 2), bias = randomVec(n, 3);
   std::vector<float> c(m * n);
@@ -31,7 +46,7 @@ TEST(FusedLinear, BiasGeluEpilogue) {
     }
 }
 
-TEST(FusedLinear, PrepackedWeightsMatchUnpacked) {
+TEST_P(Fused, Linear_PrepackedWeightsMatchUnpacked) {
   const int64_t m = 29, k = 45, n = 70, nr = BERTC_GEMM_NR;
   const int64_t panels = (n + nr - 1) / nr;
   auto a = randomVec(m * k, 7), w = randomVec(k * n, 8), bias = randomVec(n, 9);
@@ -59,7 +74,7 @@ TEST(FusedLinear, PrepackedWeightsMatchUnpacked) {
     ASSERT_NEAR(c1[i], c2[i], 1e-5f) << i;
 }
 
-TEST(FusedLayerNorm, SkipWithBroadcastRowsAndSum) {
+TEST_P(Fused, LayerNorm_SkipWithBroadcastRowsAndSum) {
   const int64_t rows = 6, skipRows = 3, n = 40;
   auto x = randomVec(rows * n, 1), skip = randomVec(skipRows * n, 2);
   auto g = randomVec(n, 3), b = randomVec(n, 4);
@@ -82,6 +97,34 @@ TEST(FusedLayerNorm, SkipWithBroadcastRowsAndSum) {
       EXPECT_NEAR(s[i * n + j], v[j], 1e-5);
       double ref = (v[j] - mean) / std::sqrt(var + 1e-5) * g[j] + b[j];
       EXPECT_NEAR(y[i * n + j], ref, 1e-4);
+    }
+  }
+}
+
+// Plain LayerNorm (no skip, bias or sum: normalizes x in place of a copy),
+// a row length that is not a whole number of vectors, and a large offset
+// (the variance must be computed around the mean, not as E[x^2] - E[x]^2).
+TEST_P(Fused, LayerNorm_PlainLargeOffset) {
+  const int64_t rows = 5, n = 771;
+  auto x = randomVec(rows * n, 11), g = randomVec(n, 12);
+  for (float &e : x)
+    e = 1000.0f + e;
+  std::vector<float> y(rows * n);
+  auto X = view2(x, 0, rows, n, n, 1), Y = view2(y, 0, rows, n, n, 1);
+  auto G = view1(g, n);
+  ThreadedCtx ctx(2);
+  _mlir_ciface_bertc_layer_norm_f32(&X, &G, &G, &X, &G, &Y, 1e-12f, /*none*/ 0);
+  for (int64_t i = 0; i < rows; ++i) {
+    double mean = 0, var = 0;
+    for (int64_t j = 0; j < n; ++j)
+      mean += x[i * n + j];
+    mean /= n;
+    for (int64_t j = 0; j < n; ++j)
+      var += (x[i * n + j] - mean) * (x[i * n + j] - mean);
+    var /= n;
+    for (int64_t j = 0; j < n; ++j) {
+      double ref = (x[i * n + j] - mean) / std::sqrt(var + 1e-12) * g[j];
+      EXPECT_NEAR(y[i * n + j], ref, 2e-3) << i << "," << j;
     }
   }
 }
@@ -131,11 +174,28 @@ void attentionCase(bool causal, bool replace, float maskValue, int64_t seq = 7) 
       }
 }
 
-TEST(FusedAttention, PaddingAdditive) { attentionCase(false, false, -10000.0f); }
-TEST(FusedAttention, PaddingReplace) { attentionCase(false, true, -3.4e38f); }
-TEST(FusedAttention, CausalAndPadding) { attentionCase(true, false, -10000.0f); }
+TEST_P(Fused, Attention_PaddingAdditive) { attentionCase(false, false, -10000.0f); }
+TEST_P(Fused, Attention_PaddingReplace) { attentionCase(false, true, -3.4e38f); }
+TEST_P(Fused, Attention_CausalAndPadding) { attentionCase(true, false, -10000.0f); }
 // Sequences of 64 or more take the GEMM-tiled path (query blocks of 64).
-TEST(FusedAttention, LongPadding) { attentionCase(false, false, -10000.0f, 150); }
-TEST(FusedAttention, LongCausalReplace) { attentionCase(true, true, -3.4e38f, 97); }
+TEST_P(Fused, Attention_LongPadding) { attentionCase(false, false, -10000.0f, 150); }
+TEST_P(Fused, Attention_LongCausalReplace) { attentionCase(true, true, -3.4e38f, 97); }
+
+std::string isaName(const ::testing::TestParamInfo<int> &info) {
+  switch (info.param) {
+  case BERTC_GEMM_ISA_AVX512:
+    return "avx512";
+  case BERTC_GEMM_ISA_AVX2:
+    return "avx2";
+  default:
+    return "generic";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Isa, Fused,
+                         ::testing::Values(BERTC_GEMM_ISA_GENERIC,
+                                           BERTC_GEMM_ISA_AVX2,
+                                           BERTC_GEMM_ISA_AVX512),
+                         isaName);
 
 } // namespace
