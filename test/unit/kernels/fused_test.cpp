@@ -4,7 +4,6 @@
 // kernels dispatch on too).
 #include "kernel_test_util.h"
 
-#include "gemm_dispatch.h"
 
 #include <gtest/gtest.h>
 
@@ -181,21 +180,12 @@ TEST_P(Fused, Attention_CausalAndPadding) { attentionCase(true, false, -10000.0f
 TEST_P(Fused, Attention_LongPadding) { attentionCase(false, false, -10000.0f, 150); }
 TEST_P(Fused, Attention_LongCausalReplace) { attentionCase(true, true, -3.4e38f, 97); }
 
-std::string isaName(const ::testing::TestParamInfo<int> &info) {
-  switch (info.param) {
-  case BERTC_GEMM_ISA_AVX512:
-    return "avx512";
-  case BERTC_GEMM_ISA_AVX2:
-    return "avx2";
-  default:
-    return "generic";
-  }
-}
-
 INSTANTIATE_TEST_SUITE_P(Isa, Fused,
                          ::testing::Values(BERTC_GEMM_ISA_GENERIC,
                                            BERTC_GEMM_ISA_AVX2,
                                            BERTC_GEMM_ISA_AVX512),
-                         isaName);
+                         [](const ::testing::TestParamInfo<int> &info) {
+                           return std::string(isaName(info.param));
+                         });
 
 } // namespace

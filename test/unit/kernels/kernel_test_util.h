@@ -4,6 +4,7 @@
 #define BERTC_TEST_UNIT_KERNELS_KERNEL_TEST_UTIL_H
 
 #include "bertc/cpu_kernels.h"
+#include "gemm_dispatch.h"
 
 #include <cmath>
 #include <random>
@@ -56,6 +57,18 @@ struct ThreadedCtx {
   }
   ~ThreadedCtx() { bertc_cpu_set_exec_ctx(nullptr); }
 };
+
+/// Name of a kernel ISA (gemm_dispatch.h) for test messages and names.
+inline const char *isaName(int isa) {
+  switch (isa) {
+  case BERTC_GEMM_ISA_AVX512:
+    return "avx512";
+  case BERTC_GEMM_ISA_AVX2:
+    return "avx2";
+  default:
+    return "generic";
+  }
+}
 
 } // namespace bertc_test
 

@@ -33,17 +33,6 @@ std::vector<int> supportedIsas() {
   return isas;
 }
 
-const char *isaName(int isa) {
-  switch (isa) {
-  case BERTC_GEMM_ISA_AVX512:
-    return "avx512";
-  case BERTC_GEMM_ISA_AVX2:
-    return "avx2";
-  default:
-    return "generic";
-  }
-}
-
 /// One strided 2-D operand inside a padded buffer.
 struct Mat {
   int64_t rows, cols;
