@@ -52,6 +52,7 @@ void bertc::buildGraphPipeline(OpPassManager &pm,
   fpm.addPass(createFuseLinear());
   fpm.addPass(createFuseAttention());
   fpm.addPass(createFuseSkipLayerNorm());
+  fpm.addPass(createFuseQKV());
   fpm.addPass(createCanonicalizerPass());
   fpm.addPass(createCSEPass());
 }

@@ -13,6 +13,7 @@
 #include "bertc/Pipelines/Pipelines.h"
 #include "bertc/Target/ModelLibrary.h"
 
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/Diagnostics.h"
@@ -129,7 +130,7 @@ std::string nodeOf(Location loc) {
 /// fused patterns remain, and why attention candidates did not fuse.
 void printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
   unsigned attention = 0, layerNorm = 0, skipLayerNorm = 0, gelu = 0,
-           linear = 0, linearAct = 0, softmax = 0, reduceMean = 0, erf = 0,
+           linear = 0, linearAct = 0, linearQKV = 0, softmax = 0, reduceMean = 0, erf = 0,
            lnOp = 0;
   module.walk([&](Operation *op) {
     if (isa<bertc::AttentionOp>(op))
@@ -141,6 +142,12 @@ void printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
       ++gelu;
     else if (auto l = dyn_cast<bertc::LinearOp>(op)) {
       ++linear;
+      // bertc-fuse-qkv: one linear, read through a slice per projection.
+      if (!l->use_empty() &&
+          llvm::all_of(l->getUsers(), [](Operation *user) {
+            return isa<tensor::ExtractSliceOp>(user);
+          }))
+        ++linearQKV;
       if (l.getActivation() != bertc::Activation::none) {
         ++linearAct;
         if (l.getActivation() != bertc::Activation::relu)
@@ -161,7 +168,8 @@ void printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
      << " with residual input)\n";
   os << "  gelu        " << gelu << "\n";
   os << "  linear      " << linear << " (" << linearAct
-     << " with activation epilogue)\n";
+     << " with activation epilogue, " << linearQKV
+     << " merged Q/K/V projections)\n";
   os << "remaining onnx ops of fused patterns: Softmax " << softmax
      << ", ReduceMean " << reduceMean << ", Erf " << erf
      << ", LayerNormalization " << lnOp << "\n";

@@ -5,6 +5,7 @@
 #include "bertc/Dialect/Bertc/IR/BertcOps.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Pass/Pass.h"
 
 namespace bertc {

@@ -116,4 +116,22 @@ def FuseAttention : Pass<"bertc-fuse-attention", "mlir::func::FuncOp"> {
   let dependentDialects = ["bertc::BertcDialect"];
 }
 
+def FuseQKV : Pass<"bertc-fuse-qkv", "mlir::func::FuncOp"> {
+  let summary = "Merge an attention's Q/K/V projections into one bertc.linear";
+  let description = [{
+    bertc.linear ops that read the same input, have no activation, constant
+    weights (and constant biases, all or none) of one element type, and whose
+    results feed only bertc.attention become one bertc.linear with the
+    weights (and biases) concatenated along N at compile time, followed by a
+    tensor.extract_slice per original projection: one wide GEMM instead of
+    three narrow ones, and strided views instead of copies. Weights shared
+    across layers (ALBERT) are concatenated once.
+  }];
+  let statistics = [
+    Statistic<"numGroups", "groups", "Number of merged bertc.linear ops created">,
+    Statistic<"numMerged", "merged", "Number of bertc.linear ops merged away">
+  ];
+  let dependentDialects = ["bertc::BertcDialect", "mlir::tensor::TensorDialect"];
+}
+
 #endif // BERTC_TRANSFORMS_PASSES_TD

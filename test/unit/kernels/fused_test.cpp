@@ -128,8 +128,11 @@ TEST_P(Fused, LayerNorm_PlainLargeOffset) {
   }
 }
 
-/// Reference attention for one configuration.
-void attentionCase(bool causal, bool replace, float maskValue, int64_t seq = 7) {
+/// Reference attention for one configuration. With `packedQKV`, Q, K and V
+/// are strided views into one [batch, seq, 3 * hidden] buffer, as after
+/// bertc-fuse-qkv (row stride 3 * hidden, column offsets 0, hidden, 2 hidden).
+void attentionCase(bool causal, bool replace, float maskValue, int64_t seq = 7,
+                   bool packedQKV = false) {
   const int64_t batch = 2, heads = 2, d = 8, h = heads * d;
   auto q = randomVec(batch * seq * h, 1), k = randomVec(batch * seq * h, 2),
        v = randomVec(batch * seq * h, 3);
@@ -138,6 +141,23 @@ void attentionCase(bool causal, bool replace, float maskValue, int64_t seq = 7) 
   keep[1 * seq + 3] = 0;
   auto Q = view3(q, batch, seq, h), K = view3(k, batch, seq, h),
        V = view3(v, batch, seq, h), O = view3(out, batch, seq, h);
+  std::vector<float> qkv;
+  if (packedQKV) {
+    qkv.assign(batch * seq * 3 * h, NAN); // a stray read shows as NaN
+    for (int64_t r = 0; r < batch * seq; ++r)
+      for (int64_t c = 0; c < h; ++c) {
+        qkv[r * 3 * h + c] = q[r * h + c];
+        qkv[r * 3 * h + h + c] = k[r * h + c];
+        qkv[r * 3 * h + 2 * h + c] = v[r * h + c];
+      }
+    Q = view3(qkv, batch, seq, h);
+    Q.strides[0] = seq * 3 * h;
+    Q.strides[1] = 3 * h;
+    K = Q;
+    K.offset = h;
+    V = Q;
+    V.offset = 2 * h;
+  }
   auto M = view2(keep, 0, batch, seq, seq, 1);
   ThreadedCtx ctx(2);
   const float scale = 0.3f;
@@ -179,6 +199,10 @@ TEST_P(Fused, Attention_CausalAndPadding) { attentionCase(true, false, -10000.0f
 // Sequences of 64 or more take the GEMM-tiled path (query blocks of 64).
 TEST_P(Fused, Attention_LongPadding) { attentionCase(false, false, -10000.0f, 150); }
 TEST_P(Fused, Attention_LongCausalReplace) { attentionCase(true, true, -3.4e38f, 97); }
+// Q, K, V as column slices of one merged projection (bertc-fuse-qkv), on the
+// short (small-GEMM) and the long (SGEMM) paths.
+TEST_P(Fused, Attention_PackedQKV) { attentionCase(false, false, -10000.0f, 7, true); }
+TEST_P(Fused, Attention_PackedQKVLong) { attentionCase(true, false, -10000.0f, 97, true); }
 
 INSTANTIATE_TEST_SUITE_P(Isa, Fused,
                          ::testing::Values(BERTC_GEMM_ISA_GENERIC,
