@@ -76,7 +76,7 @@ LogicalResult bertc::buildCPULoweringPipeline(OpPassManager &pm,
                                               const PipelineOptions &options) {
   registerBertcPasses();
   pm.addPass(createPrepareModelEntry());
-  pm.addNestedPass<func::FuncOp>(createConvertBertcToKernels());
+  pm.addPass(createConvertBertcToKernels());
   pm.addPass(createConvertONNXToLinalg());
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   fpm.addPass(createCanonicalizerPass());

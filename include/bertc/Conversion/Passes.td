@@ -64,7 +64,7 @@ def LinalgToKernelCalls : Pass<"bertc-linalg-to-kernel-calls", "mlir::ModuleOp">
                            "mlir::memref::MemRefDialect"];
 }
 
-def ConvertBertcToKernels : Pass<"convert-bertc-to-kernels", "mlir::func::FuncOp"> {
+def ConvertBertcToKernels : Pass<"convert-bertc-to-kernels", "mlir::ModuleOp"> {
   let summary = "Lower fused bertc ops to CPU kernel calls on tensors";
   let description = [{
     `bertc.linear`, `bertc.layer_norm` and `bertc.attention` become
@@ -77,6 +77,10 @@ def ConvertBertcToKernels : Pass<"convert-bertc-to-kernels", "mlir::func::FuncOp
     compile time into the GEMM's panel layout (`bertc_linear_packed_f32`).
     Runs before convert-onnx-to-linalg; after bufferization,
     bertc-linalg-to-kernel-calls turns the calls into `func.call`s.
+    Dimensions that must agree but are known only at run time (a residual
+    broadcast into LayerNorm) are checked in the generated code, which
+    reports an error naming the node (a module pass: the check declares its
+    runtime callee and records the node in `bertc.error_sites`).
   }];
   let options = [
     Option<"prepackWeights", "prepack-weights", "bool", "true",
@@ -87,7 +91,8 @@ def ConvertBertcToKernels : Pass<"convert-bertc-to-kernels", "mlir::func::FuncOp
   ];
   let dependentDialects = [
     "bertc::BertcDialect", "mlir::arith::ArithDialect",
-    "mlir::linalg::LinalgDialect", "mlir::math::MathDialect",
+    "mlir::func::FuncDialect", "mlir::linalg::LinalgDialect",
+    "mlir::math::MathDialect", "mlir::scf::SCFDialect",
     "mlir::tensor::TensorDialect"
   ];
 }

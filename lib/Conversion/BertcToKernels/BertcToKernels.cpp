@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "bertc/Conversion/Passes.h"
+#include "bertc/Conversion/RuntimeChecks.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 #include "bertc/cpu_kernels.h"
 
@@ -167,6 +168,25 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
   }
 };
 
+/// The kernel reads row i of x with row i % skip_rows of skip, which is the
+/// broadcast only if every non-unit leading dim of skip equals x's. Dims
+/// known only at run time are checked there (an error naming the node; the
+/// modulo keeps the kernel's reads in bounds until the run returns).
+static void checkSkipShape(OpBuilder &b, Location loc, Value x, Value skip) {
+  auto xt = cast<RankedTensorType>(x.getType());
+  auto st = cast<RankedTensorType>(skip.getType());
+  int64_t off = xt.getRank() - st.getRank();
+  ModuleOp module = bertc::lowering::enclosingModule(b);
+  for (int64_t d = 0; d < st.getRank(); ++d) {
+    if (st.getDimSize(d) == 1 ||
+        (!st.isDynamicDim(d) && !xt.isDynamicDim(d + off)))
+      continue;
+    Value xd = b.createOrFold<tensor::DimOp>(loc, x, d + off);
+    Value sd = b.createOrFold<tensor::DimOp>(loc, skip, d);
+    bertc::lowering::emitDimEqualCheck(b, loc, module, xd, sd, d + off);
+  }
+}
+
 struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LayerNormOp op,
@@ -182,6 +202,8 @@ struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
     Value gamma = op.getGamma();
     Value beta = op.getBeta() ? op.getBeta() : gamma;
     Value bias = op.getBias() ? op.getBias() : gamma;
+    if (op.getSkip())
+      checkSkipShape(rewriter, loc, op.getInput(), op.getSkip());
     Value skip = op.getSkip() ? collapseRows(rewriter, loc, op.getSkip()) : x;
     OpFoldResult c = tensor::getMixedSize(rewriter, loc, x, 1);
     SmallVector<Value> outs{

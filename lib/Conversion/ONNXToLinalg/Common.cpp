@@ -19,32 +19,44 @@ SmallVector<OpFoldResult> getDims(OpBuilder &b, Location loc, Value v) {
   return tensor::getMixedSizes(b, loc, v);
 }
 
+/// Whether buildElementwise reads operand dim `od` of type `t` with the
+/// result's loop index (false: broadcast, read at index 0).
+static bool readsAlongResultDim(RankedTensorType t, int64_t od,
+                                RankedTensorType resultType, int64_t d) {
+  return !(t.getDimSize(od) == 1 && resultType.getDimSize(d) != 1);
+}
+
 SmallVector<OpFoldResult> getBroadcastDims(OpBuilder &b, Location loc,
                                            RankedTensorType resultType,
                                            ValueRange operands) {
   int64_t rank = resultType.getRank();
   SmallVector<OpFoldResult> dims;
+  ModuleOp module = enclosingModule(b);
   for (int64_t d = 0; d < rank; ++d) {
     int64_t size = resultType.getDimSize(d);
-    if (!ShapedType::isDynamic(size)) {
-      dims.push_back(b.getIndexAttr(size));
-      continue;
-    }
-    Value found;
-    int64_t foundDim = -1;
+    // Every operand read along this dim must have the result's size. Where
+    // that is known only at run time, check it (an error naming the node,
+    // as ONNX Runtime gives) rather than read out of bounds; the loop then
+    // runs over the smallest of them so that nothing is read past an end.
+    Value ref = ShapedType::isDynamic(size)
+                    ? Value()
+                    : b.create<arith::ConstantIndexOp>(loc, size).getResult();
     for (Value v : operands) {
       auto t = cast<RankedTensorType>(v.getType());
       int64_t od = d - (rank - t.getRank());
-      if (od < 0 || t.getDimSize(od) == 1)
+      if (od < 0 || !readsAlongResultDim(t, od, resultType, d))
         continue;
-      found = v;
-      foundDim = od;
-      break;
+      if (!ShapedType::isDynamic(size) && !t.isDynamicDim(od))
+        continue;
+      Value dim = b.createOrFold<tensor::DimOp>(loc, v, od);
+      ref = ref ? emitDimEqualCheck(b, loc, module, ref, dim, d) : dim;
     }
-    if (!found) // Every operand has a static 1 here.
+    if (!ShapedType::isDynamic(size))
+      dims.push_back(b.getIndexAttr(size));
+    else if (!ref) // Every operand has a static 1 here.
       dims.push_back(b.getIndexAttr(1));
     else
-      dims.push_back(b.createOrFold<tensor::DimOp>(loc, found, foundDim));
+      dims.push_back(ref);
   }
   return dims;
 }
@@ -60,9 +72,9 @@ Value buildElementwise(OpBuilder &b, Location loc, RankedTensorType resultType,
     SmallVector<AffineExpr> exprs;
     for (int64_t od = 0; od < t.getRank(); ++od) {
       int64_t d = od + (rank - t.getRank());
-      bool broadcast = t.getDimSize(od) == 1 && resultType.getDimSize(d) != 1;
-      exprs.push_back(broadcast ? getAffineConstantExpr(0, ctx)
-                                : getAffineDimExpr(d, ctx));
+      exprs.push_back(readsAlongResultDim(t, od, resultType, d)
+                          ? getAffineDimExpr(d, ctx)
+                          : getAffineConstantExpr(0, ctx));
     }
     maps.push_back(AffineMap::get(rank, 0, exprs, ctx));
   }
@@ -177,53 +189,3 @@ Value extractIndex(OpBuilder &b, Location loc, Value tensor, int64_t i) {
 }
 
 } // namespace bertc::lowering
-
-std::string bertc::lowering::nodeName(Location loc) {
-  std::string name;
-  loc->walk([&](Location l) {
-    if (auto n = dyn_cast<NameLoc>(l)) {
-      name = n.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name.empty() ? "?" : name;
-}
-
-void bertc::lowering::emitIndexCheck(OpBuilder &b, Location loc,
-                                     ModuleOp module, Value ok, Value value,
-                                     Value bound) {
-  MLIRContext *ctx = b.getContext();
-  constexpr llvm::StringLiteral callee = "bertc_cpu_index_error";
-  Type i64 = b.getI64Type(), i32 = b.getI32Type();
-  if (!module.lookupSymbol(callee)) {
-    OpBuilder mb(ctx);
-    mb.setInsertionPointToStart(module.getBody());
-    auto fn = mb.create<func::FuncOp>(
-        module.getLoc(), callee, FunctionType::get(ctx, {i64, i64, i32}, {}));
-    fn.setPrivate();
-  }
-  // Site id: position of the node name in bertc.error_sites.
-  std::string name = nodeName(loc);
-  SmallVector<Attribute> sites;
-  if (auto arr = module->getAttrOfType<ArrayAttr>("bertc.error_sites"))
-    sites.assign(arr.begin(), arr.end());
-  int32_t site = -1;
-  for (auto [i, a] : llvm::enumerate(sites))
-    if (cast<StringAttr>(a).getValue() == name)
-      site = i;
-  if (site < 0) {
-    site = sites.size();
-    sites.push_back(StringAttr::get(ctx, name));
-    module->setAttr("bertc.error_sites", ArrayAttr::get(ctx, sites));
-  }
-  Value bad = b.create<arith::XOrIOp>(
-      loc, ok, b.create<arith::ConstantIntOp>(loc, 1, 1));
-  b.create<scf::IfOp>(loc, bad, [&](OpBuilder &tb, Location l) {
-    Value v = tb.create<arith::IndexCastOp>(l, i64, value);
-    Value n = tb.create<arith::IndexCastOp>(l, i64, bound);
-    Value s = tb.create<arith::ConstantIntOp>(l, site, 32);
-    tb.create<func::CallOp>(l, callee, TypeRange{}, ValueRange{v, n, s});
-    tb.create<scf::YieldOp>(l);
-  });
-}

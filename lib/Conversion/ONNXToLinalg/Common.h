@@ -3,6 +3,7 @@
 #define BERTC_LIB_CONVERSION_ONNXTOLINALG_COMMON_H
 
 #include "bertc/Conversion/Passes.h"
+#include "bertc/Conversion/RuntimeChecks.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 
 #include "mlir/IR/BuiltinOps.h"
@@ -58,15 +59,7 @@ Value toValue(OpBuilder &b, Location loc, OpFoldResult ofr);
 /// Product of sizes.
 Value product(OpBuilder &b, Location loc, llvm::ArrayRef<OpFoldResult> dims);
 
-/// Emits, at b's insertion point, `if (!ok) bertc_cpu_index_error(value,
-/// bound, site)` where `site` names the node of `loc` in the module's
-/// `bertc.error_sites` array (see runtime/src/cpu/errors.c). `value` and
-/// `bound` are index values. Declares the callee in `module` if needed.
-void emitIndexCheck(OpBuilder &b, Location loc, mlir::ModuleOp module,
-                    Value ok, Value value, Value bound);
 
-/// The ONNX node name carried by a location ("?" if none).
-std::string nodeName(Location loc);
 
 } // namespace bertc::lowering
 

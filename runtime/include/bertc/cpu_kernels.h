@@ -81,6 +81,17 @@ int32_t bertc_cpu_take_error(void);
 /* Reports that an input-dependent index `value` is outside [-bound, bound)
  * at error site `site` (an index into the model's table of node names). */
 void bertc_cpu_index_error(int64_t value, int64_t bound, int32_t site);
+/* Reports that two dimensions that must agree (result axis `axis`) have
+ * sizes `lhs` and `rhs` at run time, at error site `site`. */
+void bertc_cpu_broadcast_error(int64_t lhs, int64_t rhs, int32_t axis,
+                               int32_t site);
+/* Ends the current model run on this thread (longjmp to
+ * bertc_cpu_model_run) if this thread is running one; returns otherwise. */
+void bertc_cpu_abort_run(void);
+/* The jmp_buf * that bertc_cpu_abort_run jumps to on this thread (NULL:
+ * none); set by bertc_cpu_model_run around the generated code. */
+void bertc_cpu_set_abort_target(void *target);
+void *bertc_cpu_get_abort_target(void);
 /* Runs fn over [0, n) through the current ctx (serially without one). */
 void bertc_cpu_parallel_for(int64_t n, int64_t grain, bertc_abi_task_fn fn,
                             void *arg);

@@ -3,6 +3,7 @@
  * Generated code calls these when a check on input values fails (see
  * bertc::lowering::emitIndexCheck). `site` indexes the table of ONNX node
  * names that bertc emits into every model.so, so the message names the node.
+ * The run then ends at once (bertc_cpu_abort_run, model_glue.c).
  *===----------------------------------------------------------------------===*/
 #include "bertc/cpu_kernels.h"
 
@@ -13,11 +14,15 @@
 extern const char *const bertc_model_error_sites[] __attribute__((weak));
 extern const int32_t bertc_model_num_error_sites __attribute__((weak));
 
-void bertc_cpu_index_error(int64_t value, int64_t bound, int32_t site) {
-  const char *node = "?";
+static const char *site_name(int32_t site) {
   if (&bertc_model_num_error_sites && bertc_model_error_sites && site >= 0 &&
       site < bertc_model_num_error_sites)
-    node = bertc_model_error_sites[site];
+    return bertc_model_error_sites[site];
+  return "?";
+}
+
+void bertc_cpu_index_error(int64_t value, int64_t bound, int32_t site) {
+  const char *node = site_name(site);
   char message[512];
   snprintf(message, sizeof message,
            "node '%s': index %lld is out of range for an axis of size %lld "
@@ -25,4 +30,18 @@ void bertc_cpu_index_error(int64_t value, int64_t bound, int32_t site) {
            node, (long long)value, (long long)bound, (long long)bound,
            (long long)bound - 1);
   bertc_cpu_report_error(BERTC_ABI_ERROR_INVALID_INPUT, message);
+  bertc_cpu_abort_run();
+}
+
+void bertc_cpu_broadcast_error(int64_t lhs, int64_t rhs, int32_t axis,
+                               int32_t site) {
+  char message[512];
+  snprintf(message, sizeof message,
+           "node '%s': shapes do not match: axis %d of the result has size "
+           "%lld in one operand and %lld in another (the input shapes are "
+           "not valid for this model, e.g. a sequence longer than its "
+           "position table)",
+           site_name(site), (int)axis, (long long)lhs, (long long)rhs);
+  bertc_cpu_report_error(BERTC_ABI_ERROR_INVALID_INPUT, message);
+  bertc_cpu_abort_run();
 }

@@ -1,8 +1,19 @@
 /*===- exec_ctx.c - Per-thread execution context of the CPU kernels -------===*/
 #include "bertc/cpu_kernels.h"
 
+#include <setjmp.h>
+
 static _Thread_local bertc_abi_exec_ctx *current_ctx;
 static _Thread_local int32_t current_error;
+static _Thread_local jmp_buf *abort_target;
+
+void bertc_cpu_set_abort_target(void *target) { abort_target = target; }
+void *bertc_cpu_get_abort_target(void) { return abort_target; }
+
+void bertc_cpu_abort_run(void) {
+  if (abort_target)
+    longjmp(*abort_target, 1);
+}
 
 void bertc_cpu_set_exec_ctx(bertc_abi_exec_ctx *ctx) { current_ctx = ctx; }
 bertc_abi_exec_ctx *bertc_cpu_get_exec_ctx(void) { return current_ctx; }

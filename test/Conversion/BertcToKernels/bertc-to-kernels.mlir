@@ -38,3 +38,20 @@ func.func @attention(%q: tensor<?x?x64xf32>, %m: tensor<?x?xi64>) -> tensor<?x?x
   return %0 : tensor<?x?x64xf32>
 }
 
+
+// -----
+
+// A residual broadcast along leading dims ([1, seq', H] into [batch, seq,
+// H]): the kernel reads row i % skip_rows, which is the broadcast only if
+// seq' == seq, so that is checked at run time (error naming the node).
+// CHECK-LABEL: func.func @skip_layer_norm_broadcast_checked
+// CHECK-DAG: %[[X1:.*]] = tensor.dim %arg0, %c1
+// CHECK-DAG: %[[S1:.*]] = tensor.dim %arg1, %c1
+// CHECK: %[[NE:.*]] = arith.cmpi ne, %[[X1]], %[[S1]]
+// CHECK-NEXT: scf.if %[[NE]] {
+// CHECK: func.call @bertc_cpu_broadcast_error({{.*}}, {{.*}}, %c1_i32, %c0_i32)
+// CHECK: bertc.call_kernel @bertc_layer_norm_f32
+func.func @skip_layer_norm_broadcast_checked(%x: tensor<?x?x8xf32>, %r: tensor<1x?x8xf32>, %g: tensor<8xf32>, %b: tensor<8xf32>) -> tensor<?x?x8xf32> {
+  %y, %s = bertc.layer_norm %x, %g, %b skip %r {epsilon = 1.0e-5 : f32} : (tensor<?x?x8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<1x?x8xf32>) -> (tensor<?x?x8xf32>, tensor<?x?x8xf32>)
+  return %y : tensor<?x?x8xf32>
+}

@@ -1,0 +1,45 @@
+//===- RuntimeChecks.h - Checks on run-time values in generated code -*- C++ -*-===//
+//
+// Lowerings call these where a property of the inputs is known only at run
+// time (an index within bounds, two dynamic dimensions that must agree).
+// A failed check calls a function of runtime/src/cpu/errors.c that reports
+// an error naming the ONNX node; the run then returns that error and its
+// outputs are not used. Each check site must keep its own memory accesses in
+// bounds until the run returns (clamp, or iterate over the smaller size).
+//
+//===----------------------------------------------------------------------===//
+#ifndef BERTC_CONVERSION_RUNTIMECHECKS_H
+#define BERTC_CONVERSION_RUNTIMECHECKS_H
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinOps.h"
+
+#include <cstdint>
+#include <string>
+
+namespace bertc::lowering {
+
+/// The ONNX node name carried by a location ("?" if none).
+std::string nodeName(mlir::Location loc);
+
+/// Emits, at b's insertion point, `if (!ok) bertc_cpu_index_error(value,
+/// bound, site)` where `site` names the node of `loc` in the module's
+/// `bertc.error_sites` array. `value` and `bound` are index values.
+void emitIndexCheck(mlir::OpBuilder &b, mlir::Location loc,
+                    mlir::ModuleOp module, mlir::Value ok, mlir::Value value,
+                    mlir::Value bound);
+
+/// Emits `if (lhs != rhs) bertc_cpu_broadcast_error(lhs, rhs, axis, site)`:
+/// two dimensions (index values) that the code generated for the node of
+/// `loc` assumes equal. `axis` is the result axis, for the message.
+/// Returns min(lhs, rhs), the size that keeps every access in bounds.
+mlir::Value emitDimEqualCheck(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::ModuleOp module, mlir::Value lhs,
+                              mlir::Value rhs, int64_t axis);
+
+/// The module that holds b's insertion point.
+mlir::ModuleOp enclosingModule(mlir::OpBuilder &b);
+
+} // namespace bertc::lowering
+
+#endif

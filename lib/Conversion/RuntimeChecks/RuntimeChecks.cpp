@@ -1,0 +1,97 @@
+//===- RuntimeChecks.cpp - Checks on run-time values in generated code ---===//
+#include "bertc/Conversion/RuntimeChecks.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+using namespace mlir;
+
+namespace bertc::lowering {
+
+std::string nodeName(Location loc) {
+  std::string name;
+  loc->walk([&](Location l) {
+    if (auto n = dyn_cast<NameLoc>(l)) {
+      name = n.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name.empty() ? "?" : name;
+}
+
+ModuleOp enclosingModule(OpBuilder &b) {
+  Operation *op = b.getInsertionBlock()->getParentOp();
+  if (auto m = dyn_cast<ModuleOp>(op))
+    return m;
+  return op->getParentOfType<ModuleOp>();
+}
+
+/// Position of loc's node name in the module's bertc.error_sites (added if
+/// missing); lib/Target/ModelLibrary.cpp emits the table into model.so.
+static int32_t errorSite(ModuleOp module, Location loc) {
+  MLIRContext *ctx = module.getContext();
+  std::string name = nodeName(loc);
+  SmallVector<Attribute> sites;
+  if (auto arr = module->getAttrOfType<ArrayAttr>("bertc.error_sites"))
+    sites.assign(arr.begin(), arr.end());
+  for (auto [i, a] : llvm::enumerate(sites))
+    if (cast<StringAttr>(a).getValue() == name)
+      return static_cast<int32_t>(i);
+  sites.push_back(StringAttr::get(ctx, name));
+  module->setAttr("bertc.error_sites", ArrayAttr::get(ctx, sites));
+  return static_cast<int32_t>(sites.size() - 1);
+}
+
+/// Declares `void callee(i64, i64, i32...)` in the module if needed.
+static void declareCallee(ModuleOp module, StringRef callee,
+                          ArrayRef<Type> args) {
+  if (module.lookupSymbol(callee))
+    return;
+  OpBuilder mb(module.getContext());
+  mb.setInsertionPointToStart(module.getBody());
+  auto fn = mb.create<func::FuncOp>(
+      module.getLoc(), callee,
+      FunctionType::get(module.getContext(), args, {}));
+  fn.setPrivate();
+}
+
+/// `if (bad) callee(a, b, extra..., site)` with a and b cast to i64.
+static void emitErrorIf(OpBuilder &b, Location loc, ModuleOp module,
+                        Value bad, StringRef callee, Value x, Value y,
+                        ArrayRef<int32_t> extra) {
+  Type i64 = b.getI64Type(), i32 = b.getI32Type();
+  SmallVector<Type> argTypes{i64, i64};
+  argTypes.append(extra.size() + 1, i32);
+  declareCallee(module, callee, argTypes);
+  int32_t site = errorSite(module, loc);
+  b.create<scf::IfOp>(loc, bad, [&](OpBuilder &tb, Location l) {
+    SmallVector<Value> args{tb.create<arith::IndexCastOp>(l, i64, x),
+                            tb.create<arith::IndexCastOp>(l, i64, y)};
+    for (int32_t e : extra)
+      args.push_back(tb.create<arith::ConstantIntOp>(l, e, 32));
+    args.push_back(tb.create<arith::ConstantIntOp>(l, site, 32));
+    tb.create<func::CallOp>(l, callee, TypeRange{}, args);
+    tb.create<scf::YieldOp>(l);
+  });
+}
+
+void emitIndexCheck(OpBuilder &b, Location loc, ModuleOp module, Value ok,
+                    Value value, Value bound) {
+  Value bad = b.create<arith::XOrIOp>(
+      loc, ok, b.create<arith::ConstantIntOp>(loc, 1, 1));
+  emitErrorIf(b, loc, module, bad, "bertc_cpu_index_error", value, bound, {});
+}
+
+Value emitDimEqualCheck(OpBuilder &b, Location loc, ModuleOp module,
+                        Value lhs, Value rhs, int64_t axis) {
+  if (lhs == rhs)
+    return lhs;
+  Value bad = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, lhs, rhs);
+  emitErrorIf(b, loc, module, bad, "bertc_cpu_broadcast_error", lhs, rhs,
+              {static_cast<int32_t>(axis)});
+  return b.create<arith::MinSIOp>(loc, lhs, rhs);
+}
+
+} // namespace bertc::lowering
