@@ -59,6 +59,9 @@ void bertc::buildGraphPipeline(OpPassManager &pm,
 
 // The upstream part is spelled as a textual pipeline: it is exactly what
 // `bertc-opt --pass-pipeline=...` would run, which keeps the two in sync.
+// Buffers are allocated through _mlir_memref_to_llvm_{alloc,aligned_alloc,
+// free} (runtime/src/cpu/exec_ctx.c), which track a run's live buffers so
+// that a run ended by a failed check frees them.
 static const char kBufferize[] =
     "eliminate-empty-tensors,empty-tensor-to-alloc-tensor,"
     "one-shot-bufferize{bufferize-function-boundaries "
@@ -68,7 +71,8 @@ static const char kToLLVM[] =
     "func.func(convert-linalg-to-loops),canonicalize,cse,"
     "fold-memref-alias-ops,expand-strided-metadata,lower-affine,"
     "convert-scf-to-cf,convert-math-to-llvm,convert-math-to-libm,"
-    "finalize-memref-to-llvm,convert-arith-to-llvm,convert-index-to-llvm,"
+    "finalize-memref-to-llvm{use-generic-functions=1},"
+    "convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts,"
     "canonicalize";
 

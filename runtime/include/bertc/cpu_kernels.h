@@ -9,6 +9,7 @@
 
 #include "bertc/model_abi.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -92,6 +93,16 @@ void bertc_cpu_abort_run(void);
  * none); set by bertc_cpu_model_run around the generated code. */
 void bertc_cpu_set_abort_target(void *target);
 void *bertc_cpu_get_abort_target(void);
+/* Buffer tracking of a run (exec_ctx.c): the number of live buffers now, and
+ * forgetting those above `mark`, freeing them when free_them (a run ended
+ * by a failed check) or not (a run that returned: what is left is its
+ * outputs, which the runtime adopts). */
+size_t bertc_cpu_live_mark(void);
+void bertc_cpu_release_live(size_t mark, int free_them);
+/* The allocation functions of finalize-memref-to-llvm{use-generic-functions}. */
+void *_mlir_memref_to_llvm_alloc(size_t size);
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size);
+void _mlir_memref_to_llvm_free(void *ptr);
 /* Runs fn over [0, n) through the current ctx (serially without one). */
 void bertc_cpu_parallel_for(int64_t n, int64_t grain, bertc_abi_task_fn fn,
                             void *arg);

@@ -2,6 +2,7 @@
 #include "bertc/cpu_kernels.h"
 
 #include <setjmp.h>
+#include <stdlib.h>
 
 static _Thread_local bertc_abi_exec_ctx *current_ctx;
 static _Thread_local int32_t current_error;
@@ -9,6 +10,67 @@ static _Thread_local jmp_buf *abort_target;
 
 void bertc_cpu_set_abort_target(void *target) { abort_target = target; }
 void *bertc_cpu_get_abort_target(void) { return abort_target; }
+
+/* Buffers the generated code allocates (finalize-memref-to-llvm with
+ * generic functions) while a run is active on this thread, so that a run
+ * ended by bertc_cpu_abort_run frees them. They are plain malloc /
+ * aligned_alloc pointers: the runtime adopts outputs and frees them with
+ * free(). A run's live set is small (tens), so a flat array will do. */
+static _Thread_local void **live;
+static _Thread_local size_t num_live, cap_live;
+
+static void track(void *p) {
+  if (!p || !abort_target)
+    return;
+  if (num_live == cap_live) {
+    size_t cap = cap_live ? 2 * cap_live : 64;
+    void **grown = realloc(live, cap * sizeof *grown);
+    if (!grown)
+      return; /* untracked: only leaks if this run is aborted */
+    live = grown;
+    cap_live = cap;
+  }
+  live[num_live++] = p;
+}
+
+static void untrack(void *p) {
+  for (size_t i = num_live; i > 0; --i)
+    if (live[i - 1] == p) {
+      live[i - 1] = live[--num_live];
+      return;
+    }
+}
+
+void *_mlir_memref_to_llvm_alloc(size_t size) {
+  void *p = malloc(size);
+  track(p);
+  return p;
+}
+
+void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
+  /* aligned_alloc wants a size that is a multiple of the alignment. */
+  if (alignment < sizeof(void *))
+    alignment = sizeof(void *);
+  size_t rounded = (size + alignment - 1) / alignment * alignment;
+  void *p = aligned_alloc(alignment, rounded ? rounded : alignment);
+  track(p);
+  return p;
+}
+
+void _mlir_memref_to_llvm_free(void *p) {
+  untrack(p);
+  free(p);
+}
+
+size_t bertc_cpu_live_mark(void) { return num_live; }
+
+void bertc_cpu_release_live(size_t mark, int free_them) {
+  while (num_live > mark) {
+    void *p = live[--num_live];
+    if (free_them)
+      free(p);
+  }
+}
 
 void bertc_cpu_abort_run(void) {
   if (abort_target)

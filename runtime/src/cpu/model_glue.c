@@ -9,8 +9,8 @@
  * dimensions that do not broadcast) ends the run at once: it longjmps back
  * here, so that no later op runs on shapes that are no longer consistent.
  * Only checks on this thread jump (kernels' worker threads never do); the
- * intermediate buffers the generated code had allocated in this run are not
- * freed on that path (a bounded leak per rejected run, see docs/Runtime.md).
+ * buffers the generated code had allocated in this run and not yet freed
+ * are tracked (exec_ctx.c) and freed on that path.
  *===----------------------------------------------------------------------===*/
 #include "bertc/cpu_kernels.h"
 
@@ -27,9 +27,13 @@ int32_t bertc_cpu_model_run(bertc_abi_exec_ctx *ctx, void *const *inputs,
   bertc_cpu_set_exec_ctx(ctx);
   jmp_buf target;
   void *previous_target = bertc_cpu_get_abort_target();
+  size_t mark = bertc_cpu_live_mark();
   if (setjmp(target) == 0) {
     bertc_cpu_set_abort_target(&target);
     bertc_model_invoke(inputs, outputs);
+    bertc_cpu_release_live(mark, 0); /* left: the outputs, now the runtime's */
+  } else {
+    bertc_cpu_release_live(mark, 1); /* ended by a failed check */
   }
   bertc_cpu_set_abort_target(previous_target);
   int32_t status = bertc_cpu_take_error();
