@@ -7,6 +7,7 @@
 // stops at any stage and prints or writes what it has.
 //
 //===----------------------------------------------------------------------===//
+#include "bertc/Conversion/RuntimeChecks.h"
 #include "bertc/Dialect/Bertc/IR/BertcOps.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 #include "bertc/Import/ONNXImporter.h"
@@ -114,17 +115,7 @@ std::string defaultOutput() {
 }
 
 /// The ONNX node name in a location, or "?".
-std::string nodeOf(Location loc) {
-  std::string node;
-  loc->walk([&](Location l) {
-    if (auto n = dyn_cast<NameLoc>(l)) {
-      node = n.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return node.empty() ? "?" : node;
-}
+std::string nodeOf(Location loc) { return bertc::lowering::nodeName(loc); }
 
 /// Prints the fusion report: counts of fused ops, what onnx ops of the
 /// fused patterns remain, and why attention candidates did not fuse.
