@@ -37,6 +37,12 @@ mlir::Value emitDimEqualCheck(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::ModuleOp module, mlir::Value lhs,
                               mlir::Value rhs, int64_t axis);
 
+/// Emits `if (!ok) bertc_cpu_reshape_error(inElems, outElems, site)`: a
+/// Reshape whose shape, known at run time, does not fit its input.
+void emitReshapeCheck(mlir::OpBuilder &b, mlir::Location loc,
+                      mlir::ModuleOp module, mlir::Value ok,
+                      mlir::Value inElems, mlir::Value outElems);
+
 /// The module that holds b's insertion point.
 mlir::ModuleOp enclosingModule(mlir::OpBuilder &b);
 

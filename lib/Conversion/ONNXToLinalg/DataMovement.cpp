@@ -77,6 +77,12 @@ struct ReshapePattern : OpConversionPattern<onnx::ReshapeOp> {
         v = rewriter.create<arith::SelectOp>(loc, isNeg, cIdx(rewriter, loc, 1), v);
         p = rewriter.create<arith::MulIOp>(loc, p, v);
       }
+      // A zero among the others: divide by 1 (the check below reports it
+      // unless the input is empty too) rather than trap.
+      Value isZero = rewriter.create<arith::CmpIOp>(
+          loc, arith::CmpIPredicate::eq, p, cIdx(rewriter, loc, 0));
+      p = rewriter.create<arith::SelectOp>(loc, isZero, cIdx(rewriter, loc, 1),
+                                           p);
       return rewriter.create<arith::DivSIOp>(loc, total, p).getResult();
     };
     if (inferAt >= 0)
@@ -90,6 +96,29 @@ struct ReshapePattern : OpConversionPattern<onnx::ReshapeOp> {
         v = rewriter.create<arith::SelectOp>(loc, isNeg, inferFrom(i), v);
       }
       dims.push_back(v);
+    }
+    // Sizes that depend on run-time values must multiply to the input's
+    // element count and be non-negative; otherwise the run fails naming the
+    // node (as ONNX Runtime's Reshape does) before anything reads them.
+    if (inferDynamic || (inferAt >= 0 && !rt.hasStaticShape())) {
+      Value count = cIdx(rewriter, loc, 1);
+      Value ok = rewriter.create<arith::ConstantIntOp>(loc, 1, 1);
+      for (OpFoldResult d : dims) {
+        Value v = toValue(rewriter, loc, d);
+        count = rewriter.create<arith::MulIOp>(loc, count, v);
+        ok = rewriter.create<arith::AndIOp>(
+            loc, ok,
+            rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, v,
+                                           cIdx(rewriter, loc, 0)));
+      }
+      Value shown = rewriter.create<arith::SelectOp>(loc, ok, count,
+                                                     cIdx(rewriter, loc, -1));
+      ok = rewriter.create<arith::AndIOp>(
+          loc, ok,
+          rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, count,
+                                         total));
+      emitReshapeCheck(rewriter, loc, enclosingModule(rewriter), ok, total,
+                       shown);
     }
     rewriter.replaceOp(op, reshapeTo(rewriter, loc, in, rt, dims));
     return success();

@@ -84,6 +84,14 @@ void emitIndexCheck(OpBuilder &b, Location loc, ModuleOp module, Value ok,
   emitErrorIf(b, loc, module, bad, "bertc_cpu_index_error", value, bound, {});
 }
 
+void emitReshapeCheck(OpBuilder &b, Location loc, ModuleOp module, Value ok,
+                      Value inElems, Value outElems) {
+  Value bad = b.create<arith::XOrIOp>(
+      loc, ok, b.create<arith::ConstantIntOp>(loc, 1, 1));
+  emitErrorIf(b, loc, module, bad, "bertc_cpu_reshape_error", inElems,
+              outElems, {});
+}
+
 Value emitDimEqualCheck(OpBuilder &b, Location loc, ModuleOp module,
                         Value lhs, Value rhs, int64_t axis) {
   if (lhs == rhs)

@@ -86,6 +86,10 @@ void bertc_cpu_index_error(int64_t value, int64_t bound, int32_t site);
  * sizes `lhs` and `rhs` at run time, at error site `site`. */
 void bertc_cpu_broadcast_error(int64_t lhs, int64_t rhs, int32_t axis,
                                int32_t site);
+/* Reports a Reshape whose run-time shape (out_elems elements, -1 when a
+ * dimension is negative) does not fit its input of in_elems elements. */
+void bertc_cpu_reshape_error(int64_t in_elems, int64_t out_elems,
+                             int32_t site);
 /* Ends the current model run on this thread (longjmp to
  * bertc_cpu_model_run) if this thread is running one; returns otherwise. */
 void bertc_cpu_abort_run(void);

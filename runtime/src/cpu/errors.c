@@ -45,3 +45,19 @@ void bertc_cpu_broadcast_error(int64_t lhs, int64_t rhs, int32_t axis,
   bertc_cpu_report_error(BERTC_ABI_ERROR_INVALID_INPUT, message);
   bertc_cpu_abort_run();
 }
+
+void bertc_cpu_reshape_error(int64_t in_elems, int64_t out_elems,
+                             int32_t site) {
+  char message[512];
+  if (out_elems < 0)
+    snprintf(message, sizeof message,
+             "node '%s': the requested shape has a negative dimension",
+             site_name(site));
+  else
+    snprintf(message, sizeof message,
+             "node '%s': cannot reshape %lld elements into a shape of %lld "
+             "elements",
+             site_name(site), (long long)in_elems, (long long)out_elems);
+  bertc_cpu_report_error(BERTC_ABI_ERROR_INVALID_INPUT, message);
+  bertc_cpu_abort_run();
+}

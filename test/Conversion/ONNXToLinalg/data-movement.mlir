@@ -40,3 +40,20 @@ func.func @reshape_runtime(%x: tensor<?x?x64xf32>, %s: tensor<4xi64>) -> tensor<
   %0 = onnx.Reshape %x, %s {allowzero = 0 : i64} : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
   return %0 : tensor<?x?x4x16xf32>
 }
+
+// -----
+
+// A Reshape whose shape is known only at run time checks that it fits the
+// input (element count, no negative size) before the reshape.
+// CHECK-LABEL: func.func @reshape_runtime_shape_checked
+// CHECK: arith.select %{{.*}}, %{{.*}}, %c-1 : index
+// CHECK-NEXT: %[[COUNT_OK:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : index
+// CHECK-NEXT: %[[OK:.*]] = arith.andi %{{.*}}, %[[COUNT_OK]] : i1
+// CHECK-NEXT: %[[BAD:.*]] = arith.xori %[[OK]], %true
+// CHECK-NEXT: scf.if %[[BAD]] {
+// CHECK: func.call @bertc_cpu_reshape_error({{.*}}) : (i64, i64, i32) -> ()
+// CHECK: tensor.reshape
+func.func @reshape_runtime_shape_checked(%x: tensor<?x?xf32>, %s: tensor<2xi64>) -> tensor<?x?xf32> {
+  %0 = "onnx.Reshape"(%x, %s) : (tensor<?x?xf32>, tensor<2xi64>) -> tensor<?x?xf32>
+  return %0 : tensor<?x?xf32>
+}
