@@ -3,9 +3,10 @@
 // Lowerings call these where a property of the inputs is known only at run
 // time (an index within bounds, two dynamic dimensions that must agree).
 // A failed check calls a function of runtime/src/cpu/errors.c that reports
-// an error naming the ONNX node; the run then returns that error and its
-// outputs are not used. Each check site must keep its own memory accesses in
-// bounds until the run returns (clamp, or iterate over the smaller size).
+// an error naming the ONNX node and ends the run at once (a longjmp back to
+// bertc_cpu_model_run, which frees the run's buffers), so nothing after the
+// check runs on the values it rejected. Generated code runs on the thread
+// that called the model; kernels' worker threads run no checks.
 //
 //===----------------------------------------------------------------------===//
 #ifndef BERTC_CONVERSION_RUNTIMECHECKS_H
@@ -32,8 +33,7 @@ void emitIndexCheck(mlir::OpBuilder &b, mlir::Location loc,
 /// Emits `if (lhs != rhs) bertc_cpu_broadcast_error(lhs, rhs, axis, site)`:
 /// two dimensions (index values) that the code generated for the node of
 /// `loc` assumes equal. `axis` is the result axis, for the message.
-/// Returns min(lhs, rhs), the size that keeps every access in bounds.
-mlir::Value emitDimEqualCheck(mlir::OpBuilder &b, mlir::Location loc,
+void emitDimEqualCheck(mlir::OpBuilder &b, mlir::Location loc,
                               mlir::ModuleOp module, mlir::Value lhs,
                               mlir::Value rhs, int64_t axis);
 

@@ -170,8 +170,8 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
 
 /// The kernel reads row i of x with row i % skip_rows of skip, which is the
 /// broadcast only if every non-unit leading dim of skip equals x's. Dims
-/// known only at run time are checked there (an error naming the node; the
-/// modulo keeps the kernel's reads in bounds until the run returns).
+/// known only at run time are checked there (an error naming the node that
+/// ends the run before the kernel is called).
 static void checkSkipShape(OpBuilder &b, Location loc, Value x, Value skip) {
   auto xt = cast<RankedTensorType>(x.getType());
   auto st = cast<RankedTensorType>(skip.getType());

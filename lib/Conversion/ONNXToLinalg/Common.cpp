@@ -36,8 +36,7 @@ SmallVector<OpFoldResult> getBroadcastDims(OpBuilder &b, Location loc,
     int64_t size = resultType.getDimSize(d);
     // Every operand read along this dim must have the result's size. Where
     // that is known only at run time, check it (an error naming the node,
-    // as ONNX Runtime gives) rather than read out of bounds; the loop then
-    // runs over the smallest of them so that nothing is read past an end.
+    // as ONNX Runtime gives, ending the run) rather than read out of bounds.
     Value ref = ShapedType::isDynamic(size)
                     ? Value()
                     : b.create<arith::ConstantIndexOp>(loc, size).getResult();
@@ -49,7 +48,10 @@ SmallVector<OpFoldResult> getBroadcastDims(OpBuilder &b, Location loc,
       if (!ShapedType::isDynamic(size) && !t.isDynamicDim(od))
         continue;
       Value dim = b.createOrFold<tensor::DimOp>(loc, v, od);
-      ref = ref ? emitDimEqualCheck(b, loc, module, ref, dim, d) : dim;
+      if (ref)
+        emitDimEqualCheck(b, loc, module, ref, dim, d);
+      else
+        ref = dim;
     }
     if (!ShapedType::isDynamic(size))
       dims.push_back(b.getIndexAttr(size));

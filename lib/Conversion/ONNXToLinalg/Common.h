@@ -59,8 +59,6 @@ Value toValue(OpBuilder &b, Location loc, OpFoldResult ofr);
 /// Product of sizes.
 Value product(OpBuilder &b, Location loc, llvm::ArrayRef<OpFoldResult> dims);
 
-
-
 } // namespace bertc::lowering
 
 #endif

@@ -97,10 +97,12 @@ struct ReshapePattern : OpConversionPattern<onnx::ReshapeOp> {
       }
       dims.push_back(v);
     }
-    // Sizes that depend on run-time values must multiply to the input's
-    // element count and be non-negative; otherwise the run fails naming the
-    // node (as ONNX Runtime's Reshape does) before anything reads them.
-    if (inferDynamic || (inferAt >= 0 && !rt.hasStaticShape())) {
+    // Unless both shapes are static (then type inference proved them), the
+    // sizes must multiply to the input's element count and be non-negative;
+    // otherwise the run fails naming the node (as ONNX Runtime's Reshape
+    // does) before anything reads them.
+    auto inType = cast<RankedTensorType>(in.getType());
+    if (!inType.hasStaticShape() || !rt.hasStaticShape()) {
       Value count = cIdx(rewriter, loc, 1);
       Value ok = rewriter.create<arith::ConstantIntOp>(loc, 1, 1);
       for (OpFoldResult d : dims) {
@@ -344,8 +346,8 @@ struct SplitPattern : OpConversionPattern<onnx::SplitOp> {
 
 /// Gather: out[pre..., idx..., post...] = data[pre..., indices[idx...],
 /// post...]. Indices are normalised (negative from the end); an index out of
-/// range reports a run-time error naming the node (and is clamped, so that
-/// the read stays in bounds until the run returns with that error).
+/// range reports a run-time error naming the node, which ends the run (the
+/// index is also clamped, so the read is in bounds regardless).
 struct GatherPattern : OpConversionPattern<onnx::GatherOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -383,8 +385,8 @@ struct GatherPattern : OpConversionPattern<onnx::GatherOp> {
               b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, id, zero);
           id = b.create<arith::SelectOp>(
               l, isNeg, b.create<arith::AddIOp>(l, id, axisSize), id);
-          // Out-of-range ids are a run-time error naming the node; the
-          // clamp keeps the read in bounds until the run returns.
+          // Out-of-range ids are a run-time error naming the node, which
+          // ends the run; the clamp keeps the read in bounds regardless.
           Value inRange = b.create<arith::AndIOp>(
               l,
               b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, id, zero),

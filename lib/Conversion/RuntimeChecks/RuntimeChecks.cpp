@@ -92,14 +92,13 @@ void emitReshapeCheck(OpBuilder &b, Location loc, ModuleOp module, Value ok,
               outElems, {});
 }
 
-Value emitDimEqualCheck(OpBuilder &b, Location loc, ModuleOp module,
-                        Value lhs, Value rhs, int64_t axis) {
+void emitDimEqualCheck(OpBuilder &b, Location loc, ModuleOp module, Value lhs,
+                       Value rhs, int64_t axis) {
   if (lhs == rhs)
-    return lhs;
+    return;
   Value bad = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, lhs, rhs);
   emitErrorIf(b, loc, module, bad, "bertc_cpu_broadcast_error", lhs, rhs,
               {static_cast<int32_t>(axis)});
-  return b.create<arith::MinSIOp>(loc, lhs, rhs);
 }
 
 } // namespace bertc::lowering
