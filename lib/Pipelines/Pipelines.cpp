@@ -47,12 +47,12 @@ void bertc::buildGraphPipeline(OpPassManager &pm,
   // attention (Q/K/V projections), attention and linear before the skip
   // LayerNorm (residual Adds).
   fpm.addPass(createConvToLinear());
-  fpm.addPass(createFuseLayerNorm());
-  fpm.addPass(createFuseGelu());
-  fpm.addPass(createFuseLinear());
-  fpm.addPass(createFuseAttention());
-  fpm.addPass(createFuseSkipLayerNorm());
-  fpm.addPass(createFuseQKV());
+  fpm.addPass(createFuseLayerNorm(options.report));
+  fpm.addPass(createFuseGelu(options.report));
+  fpm.addPass(createFuseLinear(options.report));
+  fpm.addPass(createFuseAttention(options.report));
+  fpm.addPass(createFuseSkipLayerNorm(options.report));
+  fpm.addPass(createFuseQKV(options.report));
   fpm.addPass(createCanonicalizerPass());
   fpm.addPass(createCSEPass());
 }

@@ -12,6 +12,7 @@
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 #include "bertc/Import/ONNXImporter.h"
 #include "bertc/Pipelines/Pipelines.h"
+#include "bertc/Transforms/FusionReport.h"
 #include "bertc/Target/ModelLibrary.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -99,12 +100,6 @@ cl::opt<bool> fusionReport(
              "the match broke"),
     cl::init(false), cl::cat(category));
 
-/// Missed-fusion remarks collected for --fusion-report.
-std::vector<std::string> &missedFusions() {
-  static std::vector<std::string> missed;
-  return missed;
-}
-
 std::string defaultOutput() {
   if (emit == Emit::ONNX || emit == Emit::MLIR || emit == Emit::Lowered ||
       emit == Emit::LLVM)
@@ -119,32 +114,13 @@ std::string nodeOf(Location loc) { return bertc::lowering::nodeName(loc); }
 
 /// Prints the fusion report: counts of fused ops, what onnx ops of the
 /// fused patterns remain, and why attention candidates did not fuse.
-void printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
-  unsigned attention = 0, layerNorm = 0, skipLayerNorm = 0, gelu = 0,
-           linear = 0, linearAct = 0, linearQKV = 0, softmax = 0, reduceMean = 0, erf = 0,
-           lnOp = 0;
+void printFusionReport(ModuleOp module, const bertc::FusionReport &report,
+                       llvm::raw_ostream &os) {
+  // Fused counts: what the fusion passes recorded (their statistics);
+  // remaining onnx ops of the fused patterns: counted here.
+  unsigned softmax = 0, reduceMean = 0, erf = 0, lnOp = 0, gelu = 0, pow = 0;
   module.walk([&](Operation *op) {
-    if (isa<bertc::AttentionOp>(op))
-      ++attention;
-    else if (auto ln = dyn_cast<bertc::LayerNormOp>(op)) {
-      ++layerNorm;
-      skipLayerNorm += ln.getSkip() ? 1 : 0;
-    } else if (isa<bertc::GeluOp>(op))
-      ++gelu;
-    else if (auto l = dyn_cast<bertc::LinearOp>(op)) {
-      ++linear;
-      // bertc-fuse-qkv: one linear, read through a slice per projection.
-      if (!l->use_empty() &&
-          llvm::all_of(l->getUsers(), [](Operation *user) {
-            return isa<tensor::ExtractSliceOp>(user);
-          }))
-        ++linearQKV;
-      if (l.getActivation() != bertc::Activation::none) {
-        ++linearAct;
-        if (l.getActivation() != bertc::Activation::relu)
-          ++gelu;
-      }
-    } else if (isa<bertc::onnx::SoftmaxOp>(op))
+    if (isa<bertc::onnx::SoftmaxOp>(op))
       ++softmax;
     else if (isa<bertc::onnx::ReduceMeanOp>(op))
       ++reduceMean;
@@ -152,45 +128,48 @@ void printFusionReport(ModuleOp module, llvm::raw_ostream &os) {
       ++erf;
     else if (isa<bertc::onnx::LayerNormalizationOp>(op))
       ++lnOp;
+    else if (isa<bertc::onnx::PowOp>(op))
+      ++pow;
+    else if (op->getName().getStringRef() == "onnx.Gelu")
+      ++gelu;
   });
+  uint64_t attention = report.count("attention"),
+           layerNorm = report.count("layer_norm"),
+           skipLayerNorm = report.count("layer_norm.skip"),
+           rmsNorm = report.count("layer_norm.rms"),
+           gelus = report.count("gelu"), linear = report.count("linear"),
+           linearAct = report.count("linear.activation"),
+           linearQKV = report.count("linear.qkv");
   os << "fusion report: " << inputFile << "\n";
   os << "  attention   " << attention << "\n";
   os << "  layer_norm  " << layerNorm << " (" << skipLayerNorm
-     << " with residual input)\n";
-  os << "  gelu        " << gelu << "\n";
+     << " with residual input, " << rmsNorm << " RMSNorm)\n";
+  os << "  gelu        " << gelus << "\n";
   os << "  linear      " << linear << " (" << linearAct
      << " with activation epilogue, " << linearQKV
      << " merged Q/K/V projections)\n";
   os << "remaining onnx ops of fused patterns: Softmax " << softmax
      << ", ReduceMean " << reduceMean << ", Erf " << erf
-     << ", LayerNormalization " << lnOp << "\n";
-  auto &missed = missedFusions();
+     << ", LayerNormalization " << lnOp << ", Gelu " << gelu << ", Pow " << pow
+     << "\n";
+  auto missed = report.misses();
   if (missed.empty()) {
     os << "no missed attention candidates\n";
     return;
   }
   os << "not fused:\n";
-  for (const std::string &m : missed)
-    os << m << "\n";
+  for (const auto &m : missed) {
+    os << "  node '" << nodeOf(m.anchor) << "': " << m.kind << ": " << m.reason;
+    if (m.culprit != m.anchor)
+      os << " (at node '" << nodeOf(m.culprit) << "')";
+    os << "\n";
+  }
 }
 
 /// `file: error: message`, naming the ONNX node when the location has one.
 struct DriverDiagnostics {
   explicit DriverDiagnostics(MLIRContext &ctx) {
     ctx.getDiagEngine().registerHandler([](Diagnostic &diag) {
-      // Fusion passes explain every subgraph they do not fuse; those go to
-      // the --fusion-report (and nowhere otherwise).
-      std::string msg = diag.str();
-      constexpr llvm::StringLiteral tag = "bertc-fusion-missed: ";
-      if (diag.getSeverity() == DiagnosticSeverity::Remark &&
-          llvm::StringRef(msg).starts_with(tag)) {
-        std::string entry = "  node '" + nodeOf(diag.getLocation()) + "': " +
-                            msg.substr(tag.size());
-        for (Diagnostic &note : diag.getNotes())
-          entry += " (at node '" + nodeOf(note.getLocation()) + "')";
-        missedFusions().push_back(entry);
-        return success();
-      }
       printDiag(diag);
       for (Diagnostic &note : diag.getNotes())
         printDiag(note);
@@ -343,13 +322,15 @@ int main(int argc, char **argv) {
   bertc::PipelineOptions pipelineOptions;
   pipelineOptions.kernelCalls = !noKernelCalls;
   pipelineOptions.fusions = !noFusions;
+  bertc::FusionReport report;
+  pipelineOptions.report = &report;
   if (failed(runPipeline(*module, timing, [&](OpPassManager &pm) {
         bertc::buildGraphPipeline(pm, pipelineOptions);
         return success();
       })))
     return 1;
   if (fusionReport)
-    printFusionReport(*module, llvm::errs());
+    printFusionReport(*module, report, llvm::errs());
   if (emit == Emit::MLIR)
     return writeText([&](llvm::raw_ostream &os) { module->print(os); });
 

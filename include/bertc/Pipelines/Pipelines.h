@@ -23,6 +23,8 @@ class DialectRegistry;
 
 namespace bertc {
 
+class FusionReport;
+
 struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
   Option<bool> kernelCalls{
       *this, "kernel-calls",
@@ -37,6 +39,9 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       *this, "simplify-iterations",
       llvm::cl::desc("Upper bound on refine/fold rounds in graph clean-up"),
       llvm::cl::init(8)};
+  /// Where the fusion passes record counts and refusals (bertc
+  /// --fusion-report); not a textual option.
+  FusionReport *report = nullptr;
 };
 
 /// Graph-level optimizations on the onnx dialect (module pass manager).

@@ -10,8 +10,19 @@
 
 namespace bertc {
 
+class FusionReport;
+
 #define GEN_PASS_DECL
 #include "bertc/Transforms/Passes.h.inc"
+
+/// The fusion passes, recording counts and refusals into `report` (if
+/// non-null; otherwise refusals are remarks). See FusionReport.h.
+std::unique_ptr<mlir::Pass> createFuseAttention(FusionReport *report);
+std::unique_ptr<mlir::Pass> createFuseLayerNorm(FusionReport *report);
+std::unique_ptr<mlir::Pass> createFuseSkipLayerNorm(FusionReport *report);
+std::unique_ptr<mlir::Pass> createFuseGelu(FusionReport *report);
+std::unique_ptr<mlir::Pass> createFuseLinear(FusionReport *report);
+std::unique_ptr<mlir::Pass> createFuseQKV(FusionReport *report);
 
 #define GEN_PASS_REGISTRATION
 #include "bertc/Transforms/Passes.h.inc"

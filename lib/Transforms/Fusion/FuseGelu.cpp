@@ -184,13 +184,24 @@ struct QuickGelu : OpRewritePattern<onnx::SigmoidOp> {
 };
 
 struct FuseGeluPass : bertc::impl::FuseGeluBase<FuseGeluPass> {
+  FuseGeluPass() = default;
+  explicit FuseGeluPass(FusionReport *report) : report(report) {}
+  FusionReport *report = nullptr;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<ErfGelu, TanhGelu, QuickGelu>(&getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
-    getOperation().walk([&](GeluOp) { ++numGelus; });
+    uint64_t n = 0;
+    getOperation().walk([&](GeluOp) { ++n; });
+    numGelus += n;
+    if (report)
+      report->addCount("gelu", n);
   }
 };
 } // namespace
+
+std::unique_ptr<Pass> bertc::createFuseGelu(FusionReport *report) {
+  return std::make_unique<FuseGeluPass>(report);
+}

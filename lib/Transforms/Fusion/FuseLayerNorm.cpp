@@ -58,7 +58,9 @@ Operation *matchSquare(Operation *op, ArrayRef<onnx::SubOp> subs) {
 }
 
 struct DecomposedLayerNorm : OpRewritePattern<onnx::ReduceMeanOp> {
-  using OpRewritePattern::OpRewritePattern;
+  DecomposedLayerNorm(MLIRContext *ctx, MissCollector *misses)
+      : OpRewritePattern(ctx), misses(misses) {}
+  MissCollector *misses;
   LogicalResult matchAndRewrite(onnx::ReduceMeanOp mean,
                                 PatternRewriter &rewriter) const override {
     if (!isReduceMeanLast(mean))
@@ -105,7 +107,7 @@ struct DecomposedLayerNorm : OpRewritePattern<onnx::ReduceMeanOp> {
     Value epsV = otherOperand(addEps, var.getResult());
     auto eps = getScalarFloat(epsV);
     if (!eps || *eps < 0) {
-      noteMissedFusion(mean, "layer_norm", addEps,
+      misses->note(mean, addEps,
                        "epsilon is not a non-negative scalar constant");
       return failure();
     }
@@ -125,13 +127,13 @@ struct DecomposedLayerNorm : OpRewritePattern<onnx::ReduceMeanOp> {
     // * gamma (+ beta).
     auto mulGamma = onlyUser<onnx::MulOp>(normalize->getResult(0));
     if (!mulGamma) {
-      noteMissedFusion(mean, "layer_norm", normalize,
+      misses->note(mean, normalize,
                        "normalized value is not scaled by gamma alone");
       return failure();
     }
     Value gammaV = otherOperand(mulGamma, normalize->getResult(0));
     if (!isLastAxisVector(gammaV, *c)) {
-      noteMissedFusion(mean, "layer_norm", mulGamma,
+      misses->note(mean, mulGamma,
                        "gamma is not a constant vector of the last dimension");
       return failure();
     }
@@ -141,7 +143,7 @@ struct DecomposedLayerNorm : OpRewritePattern<onnx::ReduceMeanOp> {
       Value v = otherOperand(addBeta, mulGamma.getResult());
       if (getConstant(v)) {
         if (!isLastAxisVector(v, *c)) {
-          noteMissedFusion(mean, "layer_norm", addBeta,
+          misses->note(mean, addBeta,
                            "beta is not a vector of the last dimension");
           return failure();
         }
@@ -192,14 +194,24 @@ struct NativeLayerNorm : OpRewritePattern<onnx::LayerNormalizationOp> {
 };
 
 struct FuseLayerNormPass : bertc::impl::FuseLayerNormBase<FuseLayerNormPass> {
+  FuseLayerNormPass() = default;
+  explicit FuseLayerNormPass(FusionReport *report) : report(report) {}
   void runOnOperation() override {
+    MissCollector misses;
     RewritePatternSet patterns(&getContext());
-    patterns.add<DecomposedLayerNorm, NativeLayerNorm>(&getContext());
+    patterns.add<DecomposedLayerNorm>(&getContext(), &misses);
+    patterns.add<NativeLayerNorm>(&getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
-    getOperation().walk([&](LayerNormOp) { ++numLayerNorms; });
+    uint64_t n = 0;
+    getOperation().walk([&](LayerNormOp) { ++n; });
+    numLayerNorms += n;
+    if (report)
+      report->addCount("layer_norm", n);
+    misses.flush(getOperation(), report, "layer_norm");
   }
+  FusionReport *report = nullptr;
 };
 
 /// `t` equals `full`, or has leading dims of size 1 and then `full`'s dims
@@ -261,16 +273,29 @@ struct SkipLayerNorm : OpRewritePattern<LayerNormOp> {
 
 struct FuseSkipLayerNormPass
     : bertc::impl::FuseSkipLayerNormBase<FuseSkipLayerNormPass> {
+  FuseSkipLayerNormPass() = default;
+  explicit FuseSkipLayerNormPass(FusionReport *report) : report(report) {}
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<SkipLayerNorm>(&getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
-    getOperation().walk([&](LayerNormOp op) {
-      if (op.getSkip())
-        ++numSkipLayerNorms;
-    });
+    uint64_t n = 0;
+    getOperation().walk([&](LayerNormOp op) { n += op.getSkip() ? 1 : 0; });
+    numSkipLayerNorms += n;
+    if (report)
+      report->addCount("layer_norm.skip", n);
   }
+  FusionReport *report = nullptr;
 };
 } // namespace
+
+std::unique_ptr<Pass> bertc::createFuseLayerNorm(FusionReport *report) {
+  return std::make_unique<FuseLayerNormPass>(report);
+}
+
+std::unique_ptr<Pass> bertc::createFuseSkipLayerNorm(FusionReport *report) {
+  return std::make_unique<FuseSkipLayerNormPass>(report);
+}
+

@@ -160,17 +160,31 @@ struct GemmLinear : OpRewritePattern<onnx::GemmOp> {
 };
 
 struct FuseLinearPass : bertc::impl::FuseLinearBase<FuseLinearPass> {
+  FuseLinearPass() = default;
+  explicit FuseLinearPass(FusionReport *report) : report(report) {}
+  FusionReport *report = nullptr;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<MatMulLinear, GemmLinear>(&getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
+    uint64_t n = 0, act = 0;
     getOperation().walk([&](LinearOp op) {
-      ++numLinears;
+      ++n;
       if (op.getActivation() != Activation::none)
-        ++numActivationEpilogues;
+        ++act;
     });
+    numLinears += n;
+    numActivationEpilogues += act;
+    if (report) {
+      report->addCount("linear", n);
+      report->addCount("linear.activation", act);
+    }
   }
 };
 } // namespace
+
+std::unique_ptr<Pass> bertc::createFuseLinear(FusionReport *report) {
+  return std::make_unique<FuseLinearPass>(report);
+}

@@ -137,6 +137,9 @@ GroupKey keyOf(LinearOp op) {
 }
 
 struct FuseQKVPass : bertc::impl::FuseQKVBase<FuseQKVPass> {
+  FuseQKVPass() = default;
+  explicit FuseQKVPass(FusionReport *report) : report(report) {}
+  FusionReport *report = nullptr;
   /// Concatenated constants by the constants they were made of, so that
   /// weights shared by several layers are concatenated once.
   std::map<std::vector<const void *>, Value> concatenated;
@@ -241,6 +244,8 @@ struct FuseQKVPass : bertc::impl::FuseQKVBase<FuseQKVPass> {
       op.erase();
     ++numGroups;
     numMerged += group.size();
+    if (report)
+      report->addCount("linear.qkv", 1);
     return success();
   }
 
@@ -268,3 +273,7 @@ struct FuseQKVPass : bertc::impl::FuseQKVBase<FuseQKVPass> {
   }
 };
 } // namespace
+
+std::unique_ptr<Pass> bertc::createFuseQKV(FusionReport *report) {
+  return std::make_unique<FuseQKVPass>(report);
+}

@@ -4,6 +4,7 @@
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseSet.h"
 
 using namespace mlir;
 using namespace bertc;
@@ -44,12 +45,19 @@ Value fusion::getLastAxisVector(PatternRewriter &rewriter, Value v,
   return rewriter.create<onnx::ConstantOp>(v.getLoc(), vecType, reshaped);
 }
 
-void fusion::noteMissedFusion(Operation *anchor, StringRef kind,
-                              Operation *culprit, const Twine &reason) {
-  // Remarks are printed by `bertc --fusion-report` (and by bertc-opt with
-  // --mlir-print-... or a diagnostic handler); otherwise they are dropped.
-  InFlightDiagnostic diag =
-      anchor->emitRemark() << "bertc-fusion-missed: " << kind << ": " << reason;
-  if (culprit && culprit != anchor)
-    diag.attachNote(culprit->getLoc()) << "the match broke at this node";
+void fusion::MissCollector::note(Operation *anchor, Operation *culprit,
+                                 const Twine &reason) {
+  misses[anchor] = {culprit, reason.str()};
+}
+
+void fusion::MissCollector::flush(Operation *root, FusionReport *report,
+                                  StringRef kind) {
+  llvm::DenseSet<Operation *> live;
+  root->walk([&](Operation *op) { live.insert(op); });
+  for (auto &[anchor, miss] : misses)
+    if (live.contains(anchor))
+      reportMissedFusion(report, anchor, kind,
+                         live.contains(miss.first) ? miss.first : anchor,
+                         miss.second);
+  misses.clear();
 }

@@ -9,6 +9,9 @@
 
 #include "bertc/Dialect/Bertc/IR/BertcOps.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
+#include "bertc/Transforms/FusionReport.h"
+
+#include "llvm/ADT/MapVector.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/PatternMatch.h"
@@ -114,9 +117,19 @@ inline bool isLastAxisOnly(llvm::ArrayRef<int64_t> axes, int64_t rank) {
   return axes.size() == 1 && (axes[0] == rank - 1 || axes[0] == -1);
 }
 
-/// Where a fusion did not happen, why (for --fusion-report).
-void noteMissedFusion(mlir::Operation *anchor, llvm::StringRef kind,
-                      mlir::Operation *culprit, const llvm::Twine &reason);
+/// Refused candidates of a greedy pattern pass: patterns note them as they
+/// fail (possibly several times per anchor); the pass flushes, after the
+/// driver converged, the last reason of every anchor that is still there.
+class MissCollector {
+public:
+  void note(mlir::Operation *anchor, mlir::Operation *culprit,
+            const llvm::Twine &reason);
+  void flush(mlir::Operation *root, FusionReport *report, llvm::StringRef kind);
+
+private:
+  llvm::MapVector<mlir::Operation *, std::pair<mlir::Operation *, std::string>>
+      misses;
+};
 
 } // namespace bertc::fusion
 

@@ -213,11 +213,11 @@ func.func @range_not_causal(%q: tensor<1x4x64xf32>, %k: tensor<1x4x64xf32>, %v: 
   %pos = onnx.Range %zero, %four, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<4xi64>
   %qpos = onnx.Unsqueeze %pos {axes = array<i64: 1>} : (tensor<4xi64>) -> tensor<4x1xi64>
   %kpos = onnx.Unsqueeze %pos {axes = array<i64: 0>} : (tensor<4xi64>) -> tensor<1x4xi64>
-  // expected-note @+1 {{the match broke at this node}}
   %future = onnx.GreaterOrEqual %kpos, %qpos : (tensor<1x4xi64>, tensor<4x1xi64>) -> tensor<4x4xi1>
+  // expected-note @+1 {{the match broke here}}
   %cm = onnx.Where %future, %fmin, %fzero : (tensor<4x4xi1>, tensor<f32>, tensor<f32>) -> tensor<4x4xf32>
   %s = onnx.Add %sc, %cm : (tensor<1x2x4x4xf32>, tensor<4x4xf32>) -> tensor<1x2x4x4xf32>
-  // expected-remark @+1 {{bertc-fusion-missed: attention: mask: position comparison that is not the causal diagonal}}
+  // expected-remark @+1 {{attention not fused: mask: mask is not a function of the padding mask and the causal position alone}}
   %p = onnx.Softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
   %c = onnx.MatMul %p, %vh : (tensor<1x2x4x4xf32>, tensor<1x2x4x32xf32>) -> tensor<1x2x4x32xf32>
   %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x32xf32>) -> tensor<1x4x2x32xf32>
@@ -246,10 +246,10 @@ func.func @mask_on_queries(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: t
   %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 3>} : (tensor<2x8xi64>) -> tensor<2x1x8x1xi64>
   %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x8x1xi64>) -> tensor<2x1x8x1xf32>
   %inv = onnx.Sub %one, %mf : (tensor<f32>, tensor<2x1x8x1xf32>) -> tensor<2x1x8x1xf32>
+  // expected-note @+1 {{the match broke here}}
   %ext = onnx.Mul %inv, %big : (tensor<2x1x8x1xf32>, tensor<f32>) -> tensor<2x1x8x1xf32>
-  // expected-note @+1 {{the match broke at this node}}
   %s = onnx.Add %sc, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x8x1xf32>) -> tensor<2x4x8x8xf32>
-  // expected-remark @+1 {{bertc-fusion-missed: attention: mask broadcast does not match [batch, heads, query, key]}}
+  // expected-remark @+1 {{attention not fused: mask: mask is not a function of the padding mask and the causal position alone}}
   %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
   %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
@@ -273,7 +273,7 @@ func.func @probs_escape(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tens
   %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
   %vh = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
   %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
-  // expected-remark @+1 {{bertc-fusion-missed: attention: attention probabilities are used outside the attention}}
+  // expected-remark @+1 {{attention not fused: attention probabilities are used outside the attention}}
   %p = onnx.Softmax %sc {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
   %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
@@ -287,7 +287,7 @@ func.func @probs_escape(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tens
 // CHECK-LABEL: func.func @softmax_wrong_axis
 // CHECK-NOT: bertc.attention
 func.func @softmax_wrong_axis(%s: tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32> {
-  // expected-remark @+1 {{bertc-fusion-missed: attention: softmax is not over the last axis of a rank-3/4 tensor}}
+  // expected-remark @+1 {{attention not fused: softmax is not over the last axis of a rank-3/4 tensor}}
   %p = onnx.Softmax %s {axis = 2 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   return %p : tensor<2x4x8x8xf32>
 }

@@ -86,12 +86,12 @@ func.func @vector_epsilon(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %g = onnx.Constant dense<1.5> : tensor<8xf32>
   %two = onnx.Constant dense<2.0> : tensor<f32>
   %eps = onnx.Constant dense<[[1.0e-5], [2.0e-5]]> : tensor<2x1xf32>
-  // expected-remark @+1 {{bertc-fusion-missed: layer_norm: epsilon is not a non-negative scalar constant}}
+  // expected-remark @+1 {{layer_norm not fused: epsilon is not a non-negative scalar constant}}
   %m = onnx.ReduceMean %x {axes = array<i64: 1>} : (tensor<2x8xf32>) -> tensor<2x1xf32>
   %d = onnx.Sub %x, %m : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
   %p = onnx.Pow %d, %two : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
   %v = onnx.ReduceMean %p {axes = array<i64: 1>} : (tensor<2x8xf32>) -> tensor<2x1xf32>
-  // expected-note @+1 {{the match broke at this node}}
+  // expected-note @+1 {{the match broke here}}
   %ve = onnx.Add %v, %eps : (tensor<2x1xf32>, tensor<2x1xf32>) -> tensor<2x1xf32>
   %s = onnx.Sqrt %ve : tensor<2x1xf32>
   %n = onnx.Div %d, %s : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
@@ -107,7 +107,7 @@ func.func @vector_epsilon(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
 func.func @dynamic_gamma(%x: tensor<2x8xf32>, %g: tensor<8xf32>) -> tensor<2x8xf32> {
   %two = onnx.Constant dense<2.0> : tensor<f32>
   %eps = onnx.Constant dense<1.0e-5> : tensor<f32>
-  // expected-remark @+1 {{bertc-fusion-missed: layer_norm: gamma is not a constant vector of the last dimension}}
+  // expected-remark @+1 {{layer_norm not fused: gamma is not a constant vector of the last dimension}}
   %m = onnx.ReduceMean %x {axes = array<i64: 1>} : (tensor<2x8xf32>) -> tensor<2x1xf32>
   %d = onnx.Sub %x, %m : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
   %p = onnx.Pow %d, %two : (tensor<2x8xf32>, tensor<f32>) -> tensor<2x8xf32>
@@ -115,7 +115,7 @@ func.func @dynamic_gamma(%x: tensor<2x8xf32>, %g: tensor<8xf32>) -> tensor<2x8xf
   %ve = onnx.Add %v, %eps : (tensor<2x1xf32>, tensor<f32>) -> tensor<2x1xf32>
   %s = onnx.Sqrt %ve : tensor<2x1xf32>
   %n = onnx.Div %d, %s : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
-  // expected-note @+1 {{the match broke at this node}}
+  // expected-note @+1 {{the match broke here}}
   %y = onnx.Mul %n, %g : (tensor<2x8xf32>, tensor<8xf32>) -> tensor<2x8xf32>
   return %y : tensor<2x8xf32>
 }

@@ -1,5 +1,6 @@
 //===- BertcOps.cpp - The bertc dialect: verifiers, bufferization ---------===//
 #include "bertc/Dialect/Bertc/IR/BertcOps.h"
+#include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
@@ -24,6 +25,11 @@ void BertcDialect::initialize() {
 #define GET_OP_LIST
 #include "bertc/Dialect/Bertc/IR/BertcOps.cpp.inc"
       >();
+  // The fused ops keep their input's leading (batch, sequence) dims: the
+  // onnx shape analysis follows dimensions through them.
+  for (StringRef name : {"bertc.layer_norm", "bertc.gelu", "bertc.linear",
+                         "bertc.attention"})
+    onnx::registerRowwiseOp(name, 0);
 }
 
 #define GET_OP_CLASSES

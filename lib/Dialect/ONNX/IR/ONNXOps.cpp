@@ -428,8 +428,15 @@ LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *,
   SmallVector<int64_t> target(shapeType.getDimSize(0), kUnknownValue);
   if (auto known = getKnownIntValues(adaptor.getShape()))
     target = *known;
-  types.push_back(tensorOf(reshapeResult(in, target, adaptor.getAllowzero()),
-                           in.getElementType()));
+  auto out = reshapeResult(in, target, adaptor.getAllowzero());
+  // A -1 next to dynamic entries (Concat(batch, seq, -1, 64)): resolved when
+  // the dynamic entries are the input's own dynamic dims (by origin).
+  for (auto [i, v] : llvm::enumerate(target))
+    if (v == -1 && out[i] == kDyn)
+      if (auto n = inferReshapeMinusOne(adaptor.getInput(), adaptor.getShape(),
+                                        adaptor.getAllowzero()))
+        out[i] = *n;
+  types.push_back(tensorOf(out, in.getElementType()));
   return success();
 }
 

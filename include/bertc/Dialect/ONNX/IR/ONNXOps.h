@@ -51,6 +51,41 @@ std::optional<llvm::SmallVector<int64_t>> getKnownIntValues(mlir::Value v);
 /// The values of a constant integer tensor, if it is fully constant.
 std::optional<llvm::SmallVector<int64_t>> getConstantIntValues(mlir::Value v);
 
+/// A dimension of a tensor value.
+struct DimRef {
+  mlir::Value value;
+  int64_t dim = 0;
+  bool operator==(const DimRef &o) const {
+    return value == o.value && dim == o.dim;
+  }
+};
+
+/// The canonical origin of dynamic dimension `dim` of `v`: the dimension it
+/// is equal to by construction, found by following ops that pass dimensions
+/// through (elementwise ops, MatMul rows/columns, Transpose, Unsqueeze,
+/// Squeeze, Gather, Reshape/Expand entries computed by Shape, Range(0, n, 1),
+/// ...) up to a graph input or to an op that makes a new size. Dimensions
+/// with the same origin are equal at run time. Static dims return themselves.
+DimRef getDimOrigin(mlir::Value v, int64_t dim);
+
+/// Declares that ops named `opName` (of another dialect, e.g. bertc's fused
+/// ops) keep all but the last dimension of operand `operandIndex` in each
+/// result, so that getDimOrigin can see through them. Thread-safe; done by
+/// those dialects' initialize().
+void registerRowwiseOp(llvm::StringRef opName, unsigned operandIndex);
+
+/// For each entry of a small 1-D integer tensor (a shape being computed):
+/// the origin of the dynamic dimension it equals, where the shape subgraph
+/// (Shape, Gather, Slice, Concat, Unsqueeze, Squeeze, Cast, Where guards)
+/// says so. Empty if the number of entries is not known.
+llvm::SmallVector<std::optional<DimRef>> getShapeDimRefs(mlir::Value v);
+
+/// The value of the single -1 entry of a Reshape target, from the element
+/// counts: a static product and the dynamic dimensions' origins must cancel
+/// (e.g. [batch, seq, 768] to [batch, seq, -1, 64] gives 12).
+std::optional<int64_t> inferReshapeMinusOne(mlir::Value input, mlir::Value shape,
+                                            bool allowZero);
+
 } // namespace bertc::onnx
 
 #include "bertc/Dialect/ONNX/IR/ONNXOpsDialect.h.inc"
