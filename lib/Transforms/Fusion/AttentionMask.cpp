@@ -143,6 +143,8 @@ private:
     auto t = cast<RankedTensorType>(v.getType());
     if (!t.isDynamicDim(d))
       return t.getDimSize(d);
+    if (auto it = memo.find(v); it != memo.end())
+      return it->second.shape[d];
     onnx::DimRef o = onnx::getDimOrigin(v, d);
     if (auto arg = dyn_cast<BlockArgument>(o.value)) {
       auto at = cast<RankedTensorType>(arg.getType());
@@ -297,8 +299,13 @@ private:
       if (failed(t))
         return mlir::failure();
       SmallVector<int64_t> out;
-      for (double x : t->data)
+      for (double x : t->data) {
+        if (std::isnan(x))
+          return fail(op, "a size in the mask subgraph that is not the batch "
+                          "or sequence length"),
+                 mlir::failure();
         out.push_back((int64_t)x);
+      }
       return out;
     };
     auto unary = [&](auto f) -> FailureOr<Tensor> {
@@ -386,13 +393,25 @@ private:
       });
     }
     if (auto s = dyn_cast<onnx::ShapeOp>(op)) {
-      auto shape = shapeOf(s.getInput(), op);
-      if (failed(shape))
-        return mlir::failure();
+      // Sizes known one by one; an unknown one is NaN, which every op that
+      // uses a value as a size or index refuses (ints()).
+      auto it = memo.find(s.getInput());
       Tensor r;
       r.shape = {s.getEnd() - s.getStart()};
-      for (int64_t i = s.getStart(); i < s.getEnd(); ++i)
-        r.data.push_back((double)(*shape)[i]);
+      for (int64_t i = s.getStart(); i < s.getEnd(); ++i) {
+        std::optional<int64_t> d = it != memo.end()
+                                       ? std::optional(it->second.shape[i])
+                                       : dimSize(s.getInput(), i);
+        r.data.push_back(d ? (double)*d : NAN);
+      }
+      if (llvm::all_of(r.data, [](double x) { return std::isnan(x); }) &&
+          !r.data.empty()) {
+        auto shape = shapeOf(s.getInput(), op);
+        if (failed(shape))
+          return mlir::failure();
+        for (int64_t i = s.getStart(); i < s.getEnd(); ++i)
+          r.data[i - s.getStart()] = (double)(*shape)[i];
+      }
       return r;
     }
     if (auto c = dyn_cast<onnx::ConstantOfShapeOp>(op)) {
@@ -413,7 +432,9 @@ private:
     if (auto r = dyn_cast<onnx::RangeOp>(op)) {
       auto s = operand(0), l = operand(1), d = operand(2);
       if (failed(s) || failed(l) || failed(d) || s->size() != 1 ||
-          l->size() != 1 || d->size() != 1 || d->data[0] == 0)
+          l->size() != 1 || d->size() != 1 || d->data[0] == 0 ||
+          std::isnan(s->data[0]) || std::isnan(l->data[0]) ||
+          std::isnan(d->data[0]))
         return fail(op, "Range bounds");
       Tensor t;
       double start = s->data[0], limit = l->data[0], delta = d->data[0];
@@ -605,6 +626,8 @@ private:
       r.shape.append(a->shape.begin() + axis + 1, a->shape.end());
       for (int64_t o = 0; o < outer; ++o)
         for (double xi : idx->data) {
+          if (std::isnan(xi))
+            return fail(op, "an index in the mask subgraph that is not known");
           int64_t j = (int64_t)xi;
           if (j < 0)
             j += n;
@@ -637,6 +660,8 @@ private:
       for (int64_t t = 0; t < tuples; ++t) {
         int64_t off = 0;
         for (int64_t k = 0; k < q; ++k) {
+          if (std::isnan(idx->data[t * q + k]))
+            return fail(op, "an index in the mask subgraph that is not known");
           int64_t j = (int64_t)idx->data[t * q + k];
           if (j < 0)
             j += a->shape[k];
@@ -790,6 +815,10 @@ bertc::fusion::evaluateMaskTerm(Value term, int scoresRank, int64_t heads,
       int m = probe.mask[b][k];
       int tri = k > q;
       double x = t->data[broadcastIndex(idx, t->shape)];
+      if (std::isnan(x)) {
+        why = {term.getDefiningOp(), "the mask has values that are not known"};
+        return failure();
+      }
       if (!seen[m][tri]) {
         seen[m][tri] = true;
         table.value[m][tri] = x;

@@ -49,7 +49,6 @@ import platform
 import subprocess
 import sys
 import tempfile
-import time
 import traceback
 import warnings
 
@@ -471,7 +470,6 @@ def run_family(fam, out_dir, all_dir, do_check, log):
                 path = os.path.join(all_dir, v["file"])
             else:
                 path = os.path.join(tempfile.gettempdir(), f"hf_fixture_{os.getpid()}_{v['file']}")
-            t0 = time.time()
             try:
                 m = export(fam, wrap, outputs, exporter, opset, path)
             except Exception as e:
@@ -482,7 +480,6 @@ def run_family(fam, out_dir, all_dir, do_check, log):
                 v["committed"] = False
                 variants.append(v)
                 continue
-            v["export_s"] = round(time.time() - t0, 2)
             v["size_bytes"] = os.path.getsize(path)
             with open(path, "rb") as f:
                 v["sha256"] = hashlib.sha256(f.read()).hexdigest()

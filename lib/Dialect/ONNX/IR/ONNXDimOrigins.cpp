@@ -26,6 +26,16 @@ using namespace mlir;
 using namespace bertc::onnx;
 
 namespace {
+/// What the -1 of a Reshape target stands for, from the element counts: a
+/// static size, or one dynamic dimension of the input (view(-1, seq) of a
+/// [batch, seq] tensor is [batch, seq]).
+struct MinusOne {
+  std::optional<int64_t> size;
+  std::optional<DimRef> dim;
+};
+std::optional<MinusOne> resolveMinusOne(Value input, Value shape,
+                                        bool allowZero);
+
 std::mutex rowwiseMutex;
 llvm::StringMap<unsigned> &rowwiseOps() {
   static llvm::StringMap<unsigned> ops;
@@ -100,9 +110,37 @@ static DimRef origin(Value v, int64_t dim, OriginMemo &memo, int depth) {
   return r;
 }
 
-DimRef bertc::onnx::getDimOrigin(Value v, int64_t dim) {
+/// One query (and the queries it makes: Shape entries of Reshape targets
+/// ask for origins of other tensors) shares one memo, so that chains of
+/// Reshape -> op -> Reshape are walked once, not once per path. The IR must
+/// not change during a query.
+using RefMemo = llvm::DenseMap<Value, SmallVector<std::optional<DimRef>>>;
+thread_local OriginMemo *activeMemo = nullptr;
+thread_local RefMemo *activeRefMemo = nullptr;
+
+namespace {
+struct QuerySession {
   OriginMemo memo;
-  return origin(v, dim, memo, 0);
+  RefMemo refs;
+  bool owner;
+  QuerySession() : owner(!activeMemo) {
+    if (owner) {
+      activeMemo = &memo;
+      activeRefMemo = &refs;
+    }
+  }
+  ~QuerySession() {
+    if (owner) {
+      activeMemo = nullptr;
+      activeRefMemo = nullptr;
+    }
+  }
+};
+} // namespace
+
+DimRef bertc::onnx::getDimOrigin(Value v, int64_t dim) {
+  QuerySession session;
+  return origin(v, dim, *activeMemo, 0);
 }
 
 static DimRef originImpl(Value v, int64_t dim, OriginMemo &memo, int depth) {
@@ -240,6 +278,11 @@ static DimRef originImpl(Value v, int64_t dim, OriginMemo &memo, int depth) {
       }
       if (dim < (int64_t)refs.size() && refs[dim])
         return *refs[dim];
+      if (known && dim < (int64_t)known->size() && (*known)[dim] == -1)
+        if (auto mo = resolveMinusOne(r.getInput(), r.getShape(),
+                                      r.getAllowzero()))
+          if (mo->dim)
+            return *mo->dim;
       return self;
     }
     if (auto x = dyn_cast<ExpandOp>(op)) {
@@ -264,6 +307,11 @@ static DimRef originImpl(Value v, int64_t dim, OriginMemo &memo, int depth) {
       if (fromShape && id >= 0 && !in.isDynamicDim(id) && in.getDimSize(id) == 1)
         return *fromShape;
       return self;
+    }
+    if (auto sp = dyn_cast<SplitOp>(op)) {
+      if (dim == sp.getAxis() || !into(sp.getInput(), dim))
+        return self;
+      continue;
     }
     if (auto c = dyn_cast<ConcatOp>(op)) {
       if (dim == c.getAxis())
@@ -447,7 +495,18 @@ static SmallVector<std::optional<DimRef>> dimRefsImpl(Operation *op, Value v,
   return none;
 }
 
+static SmallVector<std::optional<DimRef>> dimRefsUncached(Value v, int depth);
+
 static SmallVector<std::optional<DimRef>> dimRefs(Value v, int depth) {
+  QuerySession session;
+  if (auto it = activeRefMemo->find(v); it != activeRefMemo->end())
+    return it->second;
+  auto r = dimRefsUncached(v, depth);
+  (*activeRefMemo)[v] = r;
+  return r;
+}
+
+static SmallVector<std::optional<DimRef>> dimRefsUncached(Value v, int depth) {
   auto n = smallCount(v);
   if (!n)
     return {};
@@ -464,8 +523,10 @@ SmallVector<std::optional<DimRef>> bertc::onnx::getShapeDimRefs(Value v) {
   return dimRefs(v, 0);
 }
 
-std::optional<int64_t>
-bertc::onnx::inferReshapeMinusOne(Value input, Value shape, bool allowZero) {
+namespace {
+std::optional<MinusOne> resolveMinusOne(Value input, Value shape,
+                                        bool allowZero) {
+  QuerySession session;
   auto in = dyn_cast<RankedTensorType>(input.getType());
   auto known = getKnownIntValues(shape);
   if (!in || !known)
@@ -511,8 +572,18 @@ bertc::onnx::inferReshapeMinusOne(Value input, Value shape, bool allowZero) {
       return std::nullopt;
     inSyms.erase(it);
   }
-  if (inferAt < 0 || !inSyms.empty() || outStatic <= 0 ||
-      inStatic % outStatic != 0)
+  if (inferAt < 0 || outStatic <= 0 || inStatic % outStatic != 0)
     return std::nullopt;
-  return inStatic / outStatic;
+  if (inSyms.empty())
+    return MinusOne{inStatic / outStatic, std::nullopt};
+  if (inSyms.size() == 1 && inStatic == outStatic)
+    return MinusOne{std::nullopt, inSyms[0]};
+  return std::nullopt;
+}
+} // namespace
+
+std::optional<int64_t>
+bertc::onnx::inferReshapeMinusOne(Value input, Value shape, bool allowZero) {
+  auto r = resolveMinusOne(input, shape, allowZero);
+  return r ? r->size : std::nullopt;
 }
