@@ -751,6 +751,111 @@ LogicalResult buildTrilu(NodeImporter &n) {
   return n.emit("onnx.Trilu", ops, {n.named("upper", n.i64(*upper != 0))});
 }
 
+LogicalResult buildGatherND(NodeImporter &n) {
+  if (failed(n.needInputs(2, 2)))
+    return failure();
+  auto batchDims = n.intAttr("batch_dims", 0); // opset 12; absent before
+  if (failed(batchDims))
+    return failure();
+  return n.emit("onnx.GatherND", n.in,
+                {n.named("batch_dims", n.i64(*batchDims))});
+}
+
+LogicalResult buildGatherElements(NodeImporter &n) {
+  if (failed(n.needInputs(2, 2)))
+    return failure();
+  auto axis = n.intAttr("axis", 0);
+  if (failed(axis))
+    return failure();
+  auto norm = n.normAxis(*axis, n.rankOf(n.in[0]));
+  if (failed(norm))
+    return failure();
+  return n.emit("onnx.GatherElements", n.in, {n.named("axis", n.i64(*norm))});
+}
+
+LogicalResult buildGelu(NodeImporter &n) {
+  if (failed(n.needInputs(1, 1)))
+    return failure();
+  auto approximate = n.stringAttr("approximate", "none");
+  if (failed(approximate))
+    return failure();
+  return n.emit("onnx.Gelu", {n.in[0]},
+                {n.named("approximate", n.b.getStringAttr(*approximate))});
+}
+
+/// ArgMax; select_last_index exists from opset 12 (first index before).
+template <bool hasSelectLastIndex>
+LogicalResult buildArgMax(NodeImporter &n) {
+  if (failed(n.needInputs(1, 1)))
+    return failure();
+  auto axis = n.intAttr("axis", 0);
+  auto keep = n.intAttr("keepdims", 1);
+  FailureOr<int64_t> last = 0;
+  if (hasSelectLastIndex)
+    last = n.intAttr("select_last_index", 0);
+  if (failed(axis) || failed(keep) || failed(last))
+    return failure();
+  auto norm = n.normAxis(*axis, n.rankOf(n.in[0]));
+  if (failed(norm))
+    return failure();
+  return n.emit("onnx.ArgMax", {n.in[0]},
+                {n.named("axis", n.i64(*norm)),
+                 n.named("keepdims", n.i64(*keep != 0)),
+                 n.named("select_last_index", n.i64(*last != 0))});
+}
+
+/// onnx.Clip of the input and the bounds that are present.
+LogicalResult emitClip(NodeImporter &n, Value x, Value lo, Value hi) {
+  SmallVector<Value> ops{x};
+  if (lo)
+    ops.push_back(lo);
+  if (hi)
+    ops.push_back(hi);
+  return n.emit("onnx.Clip", ops,
+                {n.named("operandSegmentSizes",
+                         n.b.getDenseI32ArrayAttr({1, lo ? 1 : 0, hi ? 1 : 0}))});
+}
+
+/// Clip before opset 11: `min`/`max` are float attributes (absent: no
+/// bound); they become scalar constants of the input's element type.
+LogicalResult buildClipWithAttributes(NodeImporter &n) {
+  if (failed(n.needInputs(1, 1)))
+    return failure();
+  auto lo = n.optionalFloatAttr("min"), hi = n.optionalFloatAttr("max");
+  if (failed(lo) || failed(hi))
+    return failure();
+  auto elt = dyn_cast<FloatType>(
+      cast<RankedTensorType>(n.in[0].getType()).getElementType());
+  if (!elt)
+    return n.error() << "expects a floating-point input before opset 11";
+  auto scalar = [&](std::optional<float> v) -> Value {
+    if (!v)
+      return {};
+    auto type = RankedTensorType::get({}, elt);
+    return n.b.create<onnx::ConstantOp>(
+        n.loc, type, DenseElementsAttr::get(type, n.b.getFloatAttr(elt, *v)));
+  };
+  Value loValue = scalar(*lo); // min first: a fixed order of the constants
+  Value hiValue = scalar(*hi);
+  return emitClip(n, n.in[0], loValue, hiValue);
+}
+
+/// Clip from opset 11: `min`/`max` are optional inputs.
+LogicalResult buildClipWithInputs(NodeImporter &n) {
+  if (failed(n.needInputs(1, 3)))
+    return failure();
+  return emitClip(n, n.in[0], n.input(1), n.input(2));
+}
+
+LogicalResult buildMod(NodeImporter &n) {
+  if (failed(n.needInputs(2, 2)))
+    return failure();
+  auto fmod = n.intAttr("fmod", 0);
+  if (failed(fmod))
+    return failure();
+  return n.emit("onnx.Mod", n.in, {n.named("fmod", n.i64(*fmod))});
+}
+
 } // namespace
 
 //===----------------------------------------------------------------------===//
@@ -765,11 +870,19 @@ static const OpForm kOpTable[] = {
     {"", "Abs", 6, kOpenOpset, buildUnary},
     {"", "Add", 7, kOpenOpset, buildBinary},
     {"", "And", 7, kOpenOpset, buildBinary},
+    // select_last_index from opset 12.
+    {"", "ArgMax", 1, 11, buildArgMax</*hasSelectLastIndex=*/false>},
+    {"", "ArgMax", 12, kOpenOpset, buildArgMax</*hasSelectLastIndex=*/true>},
     {"", "Cast", 6, kOpenOpset, buildCast},
+    {"", "Ceil", 6, kOpenOpset, buildUnary},
+    // min/max attributes before opset 11, optional inputs from 11.
+    {"", "Clip", 6, 10, buildClipWithAttributes},
+    {"", "Clip", 11, kOpenOpset, buildClipWithInputs},
     {"", "Concat", 4, kOpenOpset, buildConcat},
     {"", "Constant", 1, kOpenOpset, buildConstant},
     {"", "ConstantOfShape", 9, kOpenOpset, buildConstantOfShape},
     {"", "Conv", 1, kOpenOpset, buildConv},
+    {"", "Cos", 7, kOpenOpset, buildUnary},
     {"", "CumSum", 11, kOpenOpset, buildCumSum},
     {"", "Div", 7, kOpenOpset, buildBinary},
     {"", "Dropout", 1, kOpenOpset, buildDropout},
@@ -778,11 +891,17 @@ static const OpForm kOpTable[] = {
     {"", "Exp", 6, kOpenOpset, buildUnary},
     {"", "Expand", 8, kOpenOpset, buildPlain<2>},
     {"", "Flatten", 1, kOpenOpset, buildFlatten},
+    {"", "Floor", 6, kOpenOpset, buildUnary},
     {"", "Gather", 1, kOpenOpset, buildGather},
+    {"", "GatherElements", 11, kOpenOpset, buildGatherElements},
+    // batch_dims from opset 12 (absent, i.e. 0, at 11).
+    {"", "GatherND", 11, kOpenOpset, buildGatherND},
+    {"", "Gelu", 20, kOpenOpset, buildGelu},
     {"", "Gemm", 7, kOpenOpset, buildGemm},
     {"", "Greater", 7, kOpenOpset, buildBinary},
     {"", "GreaterOrEqual", 12, kOpenOpset, buildBinary},
     {"", "Identity", 1, kOpenOpset, buildUnary},
+    {"", "IsNaN", 9, kOpenOpset, buildUnary},
     {"", "LayerNormalization", 17, kOpenOpset, buildLayerNormalization},
     {"", "Less", 7, kOpenOpset, buildBinary},
     {"", "LessOrEqual", 12, kOpenOpset, buildBinary},
@@ -790,6 +909,7 @@ static const OpForm kOpTable[] = {
     {"", "MatMul", 1, kOpenOpset, buildBinary},
     {"", "Max", 8, kOpenOpset, buildVariadicMinMax},
     {"", "Min", 8, kOpenOpset, buildVariadicMinMax},
+    {"", "Mod", 10, kOpenOpset, buildMod},
     {"", "Mul", 7, kOpenOpset, buildBinary},
     {"", "Neg", 6, kOpenOpset, buildUnary},
     {"", "Not", 1, kOpenOpset, buildUnary},
@@ -797,16 +917,25 @@ static const OpForm kOpTable[] = {
     {"", "Pow", 7, kOpenOpset, buildBinary},
     {"", "Range", 11, kOpenOpset, buildPlain<3>},
     {"", "Reciprocal", 6, kOpenOpset, buildUnary},
+    {"", "ReduceL2", 1, 17, buildReduce</*axesAsInput=*/false>},
+    {"", "ReduceL2", 18, kOpenOpset, buildReduce</*axesAsInput=*/true>},
     {"", "ReduceMax", 1, 17, buildReduce</*axesAsInput=*/false>},
     {"", "ReduceMax", 18, kOpenOpset, buildReduce</*axesAsInput=*/true>},
     {"", "ReduceMean", 1, 17, buildReduce</*axesAsInput=*/false>},
     {"", "ReduceMean", 18, kOpenOpset, buildReduce</*axesAsInput=*/true>},
+    {"", "ReduceMin", 1, 17, buildReduce</*axesAsInput=*/false>},
+    {"", "ReduceMin", 18, kOpenOpset, buildReduce</*axesAsInput=*/true>},
+    {"", "ReduceProd", 1, 17, buildReduce</*axesAsInput=*/false>},
+    {"", "ReduceProd", 18, kOpenOpset, buildReduce</*axesAsInput=*/true>},
     {"", "ReduceSum", 1, 12, buildReduce</*axesAsInput=*/false>},
     {"", "ReduceSum", 13, kOpenOpset, buildReduce</*axesAsInput=*/true>},
     {"", "Relu", 6, kOpenOpset, buildUnary},
     {"", "Reshape", 5, kOpenOpset, buildReshape},
+    {"", "Round", 11, kOpenOpset, buildUnary},
     {"", "Shape", 1, kOpenOpset, buildShape},
     {"", "Sigmoid", 6, kOpenOpset, buildUnary},
+    {"", "Sign", 9, kOpenOpset, buildUnary},
+    {"", "Sin", 7, kOpenOpset, buildUnary},
     {"", "Slice", 10, kOpenOpset, buildSlice},
     {"", "Softmax", 1, 12, buildSoftmaxCoerced2D},
     {"", "Softmax", 13, kOpenOpset, buildSoftmax},
@@ -817,6 +946,7 @@ static const OpForm kOpTable[] = {
     {"", "Squeeze", 13, kOpenOpset, buildSqueezeOrUnsqueeze</*axesAsInput=*/true>},
     {"", "Sub", 7, kOpenOpset, buildBinary},
     {"", "Tanh", 6, kOpenOpset, buildUnary},
+    {"", "Tile", 6, kOpenOpset, buildPlain<2>},
     {"", "Transpose", 1, kOpenOpset, buildTranspose},
     {"", "Trilu", 14, kOpenOpset, buildTrilu},
     {"", "Unsqueeze", 1, 12, buildSqueezeOrUnsqueeze</*axesAsInput=*/false>},
