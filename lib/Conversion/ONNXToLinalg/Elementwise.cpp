@@ -319,7 +319,8 @@ struct ClipPattern : OpConversionPattern<onnx::ClipOp> {
 
 /// Mod: floats (fmod = 1) are C's fmod (arith.remf); integers take the
 /// dividend's sign with fmod = 1 and the divisor's with fmod = 0. An
-/// integer remainder by 0 gives 0 instead of trapping.
+/// integer divisor of 0 is a run-time error naming the node (as in ONNX
+/// Runtime); the division then uses 1 so that nothing traps.
 struct ModPattern : OpConversionPattern<onnx::ModOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -327,33 +328,34 @@ struct ModPattern : OpConversionPattern<onnx::ModOp> {
                   ConversionPatternRewriter &rewriter) const override {
     Type elt = op.getType().getElementType();
     bool cMod = op.getFmod() != 0;
+    ModuleOp module = enclosingModule(rewriter);
     Value r = buildElementwise(
         rewriter, op.getLoc(), op.getType(),
         ValueRange{adaptor.getLhs(), adaptor.getRhs()},
         [&](OpBuilder &b, Location l, ValueRange a) -> Value {
           if (isFloat(elt))
             return b.create<arith::RemFOp>(l, a[0], a[1]);
+          emitDivisionCheck(b, l, module, a[0], a[1]);
           Value zero = scalarConstant(b, l, elt, 0);
           Value isZero =
               b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, a[1], zero);
           Value safe = b.create<arith::SelectOp>(
               l, isZero, scalarConstant(b, l, elt, 1), a[1]);
           Value rem = b.create<arith::RemSIOp>(l, a[0], safe);
-          if (!cMod) {
-            // A non-zero remainder whose sign differs from the divisor's
-            // moves by one divisor.
-            Value nonZero =
-                b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne, rem, zero);
-            Value remNeg =
-                b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, rem, zero);
-            Value divNeg =
-                b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, safe, zero);
-            Value fix = b.create<arith::AndIOp>(
-                l, nonZero, b.create<arith::XOrIOp>(l, remNeg, divNeg));
-            rem = b.create<arith::SelectOp>(
-                l, fix, b.create<arith::AddIOp>(l, rem, safe), rem);
-          }
-          return b.create<arith::SelectOp>(l, isZero, zero, rem);
+          if (cMod)
+            return rem;
+          // A non-zero remainder whose sign differs from the divisor's
+          // moves by one divisor.
+          Value nonZero =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne, rem, zero);
+          Value remNeg =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, rem, zero);
+          Value divNeg =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, safe, zero);
+          Value fix = b.create<arith::AndIOp>(
+              l, nonZero, b.create<arith::XOrIOp>(l, remNeg, divNeg));
+          return b.create<arith::SelectOp>(
+              l, fix, b.create<arith::AddIOp>(l, rem, safe), rem);
         });
     rewriter.replaceOp(op, r);
     return success();

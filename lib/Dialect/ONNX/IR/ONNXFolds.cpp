@@ -568,7 +568,7 @@ OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
       [](double x, double y) { return std::fmod(x, y); },
       [cMod](int64_t x, int64_t y) -> std::optional<int64_t> {
         if (y == 0)
-          return 0;
+          return std::nullopt; // left to the run-time error
         int64_t r = x % y;
         if (!cMod && r != 0 && ((r < 0) != (y < 0)))
           r += y;

@@ -152,7 +152,8 @@ def ONNX_ModOp : ONNX_Op<"Mod"> {
   let description = [{
     `fmod = 0` (integers only): the remainder takes the divisor's sign, as
     Python's `%`; `fmod = 1`: the dividend's sign, as C's fmod (required
-    for floats). An integer remainder by 0 is 0 (ONNX leaves it undefined).
+    for floats). An integer divisor of 0 is a run-time error naming the
+    node, as in ONNX Runtime.
   }];
   let arguments = (ins ONNX_Tensor:$lhs, ONNX_Tensor:$rhs,
                        DefaultValuedAttr<I64Attr, "0">:$fmod);
