@@ -592,10 +592,10 @@ struct TilePattern : OpConversionPattern<onnx::TileOp> {
           SmallVector<Value> coords;
           for (int64_t d = 0; d < rank; ++d) {
             Value idx = b.create<linalg::IndexOp>(l, d);
+            bool once = known && (*known)[d] == 1;
             if (inType.getDimSize(d) == 1)
               coords.push_back(b.create<arith::ConstantIndexOp>(l, 0));
-            else if (rt.getDimSize(d) == inType.getDimSize(d) &&
-                     !rt.isDynamicDim(d))
+            else if (once)
               coords.push_back(idx);
             else
               coords.push_back(b.create<arith::RemUIOp>(

@@ -431,7 +431,7 @@ LogicalResult ArgMaxOp::verify() {
   Type elt = t.getElementType();
   if (!isa<FloatType>(elt) && !elt.isSignlessInteger())
     return emitOpError("expects float or signless integer input, got ") << elt;
-  if (t.getDimSize(getAxis()) == 0)
+  if (getAxis() >= 0 && getAxis() < t.getRank() && t.getDimSize(getAxis()) == 0)
     return emitOpError("axis ") << getAxis() << " has size 0";
   return success();
 }
@@ -904,6 +904,10 @@ LogicalResult GatherElementsOp::inferReturnTypes(
 LogicalResult GatherElementsOp::verify() {
   auto data = getData().getType();
   auto idx = getIndices().getType();
+  // (The verifier may run before result-type inference checks the ranks.)
+  if (data.getRank() != idx.getRank() || getAxis() < 0 ||
+      getAxis() >= data.getRank())
+    return success();
   for (int64_t d = 0; d < data.getRank(); ++d) {
     if (d == getAxis() || data.isDynamicDim(d) || idx.isDynamicDim(d))
       continue;
