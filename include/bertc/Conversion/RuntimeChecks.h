@@ -43,6 +43,13 @@ void emitReshapeCheck(mlir::OpBuilder &b, mlir::Location loc,
                       mlir::ModuleOp module, mlir::Value ok,
                       mlir::Value inElems, mlir::Value outElems);
 
+/// Emits `if (divisor == 0) bertc_cpu_division_error(dividend, divisor,
+/// site)`: an integer division (Mod) by zero, which ONNX Runtime reports
+/// too. `dividend` and `divisor` are integers of one type.
+void emitDivisionCheck(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::ModuleOp module, mlir::Value dividend,
+                       mlir::Value divisor);
+
 /// The module that holds b's insertion point.
 mlir::ModuleOp enclosingModule(mlir::OpBuilder &b);
 

@@ -414,6 +414,204 @@ struct GatherPattern : OpConversionPattern<onnx::GatherOp> {
   }
 };
 
+/// Normalizes a gathered index against `size` (negative from the end),
+/// reports an index out of range as a run-time error naming the node (which
+/// ends the run), and clamps it so that the read is in bounds regardless.
+/// `raw` is the index as read, of any integer type.
+Value checkedIndex(OpBuilder &b, Location l, ModuleOp module, Value raw,
+                   Value size) {
+  Value orig = castScalar(b, l, raw, b.getIndexType());
+  Value zero = b.create<arith::ConstantIndexOp>(l, 0);
+  Value isNeg = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, orig, zero);
+  Value id = b.create<arith::SelectOp>(
+      l, isNeg, b.create<arith::AddIOp>(l, orig, size), orig);
+  Value inRange = b.create<arith::AndIOp>(
+      l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, id, zero),
+      b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, id, size));
+  emitIndexCheck(b, l, module, inRange, orig, size);
+  Value last = b.create<arith::SubIOp>(l, size,
+                                       b.create<arith::ConstantIndexOp>(l, 1));
+  return clampIdx(b, l, id, zero, last);
+}
+
+/// GatherND: out[i..., j...] = data[i[:b]..., indices[i..., :]..., j...]
+/// for the first b = batch_dims dims of i shared by data and indices. Each
+/// of the k index components is checked like Gather's index. Dynamic batch
+/// dims of data and indices must agree (checked at run time).
+struct GatherNDPattern : OpConversionPattern<onnx::GatherNDOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::GatherNDOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    auto dt = cast<RankedTensorType>(data.getType());
+    auto it = cast<RankedTensorType>(indices.getType());
+    auto rt = op.getType();
+    int64_t bdims = op.getBatchDims(), q = it.getRank(), r = dt.getRank();
+    int64_t k = it.getDimSize(q - 1);
+    auto dDims = getDims(rewriter, loc, data);
+    auto iDims = getDims(rewriter, loc, indices);
+    auto module = enclosingModule(rewriter);
+    SmallVector<OpFoldResult> outDims;
+    for (int64_t d = 0; d < q - 1; ++d) {
+      if (d < bdims && (dt.isDynamicDim(d) || it.isDynamicDim(d)))
+        emitDimEqualCheck(rewriter, loc, module, toValue(rewriter, loc, dDims[d]),
+                          toValue(rewriter, loc, iDims[d]), d);
+      outDims.push_back(d < bdims && !dt.isDynamicDim(d) ? dDims[d] : iDims[d]);
+    }
+    outDims.append(dDims.begin() + bdims + k, dDims.end());
+    for (int64_t d = 0; d < rt.getRank(); ++d)
+      if (!rt.isDynamicDim(d))
+        outDims[d] = rewriter.getIndexAttr(rt.getDimSize(d));
+    SmallVector<Value> sizes;
+    for (int64_t j = 0; j < k; ++j)
+      sizes.push_back(toValue(rewriter, loc, dDims[bdims + j]));
+    int64_t rank = rt.getRank();
+    Value init = rewriter.create<tensor::EmptyOp>(loc, outDims,
+                                                  rt.getElementType());
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
+        SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank)}, iters,
+        [&](OpBuilder &b, Location l, ValueRange) {
+          SmallVector<Value> tuple, coords;
+          for (int64_t d = 0; d < q - 1; ++d)
+            tuple.push_back(b.create<linalg::IndexOp>(l, d));
+          for (int64_t d = 0; d < bdims; ++d)
+            coords.push_back(tuple[d]);
+          for (int64_t j = 0; j < k; ++j) {
+            SmallVector<Value> at(tuple);
+            at.push_back(b.create<arith::ConstantIndexOp>(l, j));
+            Value raw = b.create<tensor::ExtractOp>(l, indices, at);
+            coords.push_back(checkedIndex(b, l, module, raw, sizes[j]));
+          }
+          for (int64_t d = bdims + k; d < r; ++d)
+            coords.push_back(b.create<linalg::IndexOp>(l, q - 1 + d - bdims - k));
+          b.create<linalg::YieldOp>(
+              l, b.create<tensor::ExtractOp>(l, data, coords).getResult());
+        });
+    Value res = generic.getResult(0);
+    if (res.getType() != rt)
+      res = rewriter.create<tensor::CastOp>(loc, rt, res);
+    rewriter.replaceOp(op, res);
+    return success();
+  }
+};
+
+/// GatherElements: out[i] = data[i with indices[i] on axis], the index
+/// checked like Gather's. Along the other axes indices may not be larger
+/// than data: where that is known only at run time, it is checked there (a
+/// run-time index error on the last position along that axis).
+struct GatherElementsPattern : OpConversionPattern<onnx::GatherElementsOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::GatherElementsOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value data = adaptor.getData(), indices = adaptor.getIndices();
+    auto dt = cast<RankedTensorType>(data.getType());
+    auto it = cast<RankedTensorType>(indices.getType());
+    auto rt = op.getType();
+    int64_t rank = rt.getRank(), axis = op.getAxis();
+    auto dDims = getDims(rewriter, loc, data);
+    auto iDims = getDims(rewriter, loc, indices);
+    auto module = enclosingModule(rewriter);
+    for (int64_t d = 0; d < rank; ++d) {
+      if (d == axis || (!dt.isDynamicDim(d) && !it.isDynamicDim(d)))
+        continue;
+      Value iSize = toValue(rewriter, loc, iDims[d]);
+      Value dSize = toValue(rewriter, loc, dDims[d]);
+      Value fits = rewriter.create<arith::CmpIOp>(
+          loc, arith::CmpIPredicate::sle, iSize, dSize);
+      Value lastPos = rewriter.create<arith::SubIOp>(loc, iSize, cIdx(rewriter, loc, 1));
+      emitIndexCheck(rewriter, loc, module, fits, lastPos, dSize);
+    }
+    Value axisSize = toValue(rewriter, loc, dDims[axis]);
+    Value init = rewriter.create<tensor::EmptyOp>(loc, iDims, rt.getElementType());
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{init.getType()}, ValueRange{indices}, ValueRange{init},
+        SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank),
+                               rewriter.getMultiDimIdentityMap(rank)},
+        iters, [&](OpBuilder &b, Location l, ValueRange a) {
+          SmallVector<Value> coords;
+          for (int64_t d = 0; d < rank; ++d)
+            coords.push_back(d == axis
+                                 ? checkedIndex(b, l, module, a[0], axisSize)
+                                 : b.create<linalg::IndexOp>(l, d).getResult());
+          b.create<linalg::YieldOp>(
+              l, b.create<tensor::ExtractOp>(l, data, coords).getResult());
+        });
+    Value res = generic.getResult(0);
+    if (res.getType() != rt)
+      res = rewriter.create<tensor::CastOp>(loc, rt, res);
+    rewriter.replaceOp(op, res);
+    return success();
+  }
+};
+
+/// Tile: out[i] = in[i mod in.shape] over out.shape = in.shape * repeats.
+/// Repeats known at compile time are used as constants; others are read at
+/// run time (a negative repeat counts as 0).
+struct TilePattern : OpConversionPattern<onnx::TileOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::TileOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value in = adaptor.getInput();
+    auto inType = cast<RankedTensorType>(in.getType());
+    auto rt = op.getType();
+    int64_t rank = rt.getRank();
+    auto inDims = getDims(rewriter, loc, in);
+    auto known = onnx::getKnownIntValues(op.getRepeats());
+    SmallVector<OpFoldResult> outDims;
+    for (int64_t d = 0; d < rank; ++d) {
+      if (!rt.isDynamicDim(d)) {
+        outDims.push_back(rewriter.getIndexAttr(rt.getDimSize(d)));
+        continue;
+      }
+      int64_t kv = known ? (*known)[d] : onnx::kUnknownValue;
+      Value rep = kv != onnx::kUnknownValue
+                      ? cIdx(rewriter, loc, std::max<int64_t>(kv, 0))
+                      : rewriter.create<arith::MaxSIOp>(
+                            loc,
+                            extractIndex(rewriter, loc, adaptor.getRepeats(), d),
+                            cIdx(rewriter, loc, 0));
+      outDims.push_back(rewriter.createOrFold<arith::MulIOp>(
+          loc, toValue(rewriter, loc, inDims[d]), rep));
+    }
+    Value init = rewriter.create<tensor::EmptyOp>(loc, outDims,
+                                                  rt.getElementType());
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
+        SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank)}, iters,
+        [&](OpBuilder &b, Location l, ValueRange) {
+          SmallVector<Value> coords;
+          for (int64_t d = 0; d < rank; ++d) {
+            Value idx = b.create<linalg::IndexOp>(l, d);
+            bool once = known && (*known)[d] == 1;
+            if (inType.getDimSize(d) == 1)
+              coords.push_back(b.create<arith::ConstantIndexOp>(l, 0));
+            else if (once)
+              coords.push_back(idx);
+            else
+              coords.push_back(b.create<arith::RemUIOp>(
+                  l, idx, toValue(b, l, inDims[d])));
+          }
+          b.create<linalg::YieldOp>(
+              l, b.create<tensor::ExtractOp>(l, in, coords).getResult());
+        });
+    Value res = generic.getResult(0);
+    if (res.getType() != rt)
+      res = rewriter.create<tensor::CastOp>(loc, rt, res);
+    rewriter.replaceOp(op, res);
+    return success();
+  }
+};
+
 /// Expand: broadcast to max(input dim, requested dim) per dim, deciding at
 /// run time for dims whose input size is not known statically.
 struct ExpandPattern : OpConversionPattern<onnx::ExpandOp> {
@@ -585,5 +783,6 @@ void bertc::populateONNXDataMovementToTensorPatterns(RewritePatternSet &patterns
                ShapeOnlyReshape<onnx::SqueezeOp>,
                ShapeOnlyReshape<onnx::FlattenOp>, TransposePattern,
                ConcatPattern, SlicePattern, SplitPattern, GatherPattern,
+               GatherNDPattern, GatherElementsPattern, TilePattern,
                ExpandPattern, TriluPattern>(patterns.getContext());
 }

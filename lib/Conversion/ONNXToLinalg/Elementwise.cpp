@@ -4,7 +4,10 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Matchers.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace bertc;
@@ -98,6 +101,11 @@ UNARY_FLOAT_BODY(ErfOp, math::ErfOp)
 UNARY_FLOAT_BODY(TanhOp, math::TanhOp)
 UNARY_FLOAT_BODY(ExpOp, math::ExpOp)
 UNARY_FLOAT_BODY(LogOp, math::LogOp)
+UNARY_FLOAT_BODY(CeilOp, math::CeilOp)
+UNARY_FLOAT_BODY(FloorOp, math::FloorOp)
+UNARY_FLOAT_BODY(RoundOp, math::RoundEvenOp)
+UNARY_FLOAT_BODY(CosOp, math::CosOp)
+UNARY_FLOAT_BODY(SinOp, math::SinOp)
 #undef UNARY_FLOAT_BODY
 
 template <>
@@ -140,6 +148,31 @@ template <>
 Value scalarBody<onnx::NotOp>(OpBuilder &b, Location loc, ValueRange a, Type) {
   Value one = b.create<arith::ConstantIntOp>(loc, 1, 1);
   return b.create<arith::XOrIOp>(loc, a[0], one);
+}
+template <>
+Value scalarBody<onnx::IsNaNOp>(OpBuilder &b, Location loc, ValueRange a,
+                                Type) {
+  return b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, a[0], a[0]);
+}
+/// -1, 0 or 1; floats keep NaN (and give +0 for -0), as ONNX Runtime.
+template <>
+Value scalarBody<onnx::SignOp>(OpBuilder &b, Location loc, ValueRange a,
+                               Type elt) {
+  Value zero = scalarConstant(b, loc, elt, 0.0);
+  Value one = scalarConstant(b, loc, elt, 1.0);
+  Value minusOne = scalarConstant(b, loc, elt, -1.0);
+  if (!isFloat(elt)) {
+    Value pos = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, a[0], zero);
+    Value neg = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, a[0], zero);
+    Value r = b.create<arith::SelectOp>(loc, pos, one, zero);
+    return b.create<arith::SelectOp>(loc, neg, minusOne, r);
+  }
+  Value pos = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, a[0], zero);
+  Value neg = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, a[0], zero);
+  Value nan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, a[0], a[0]);
+  Value r = b.create<arith::SelectOp>(loc, pos, one, zero);
+  r = b.create<arith::SelectOp>(loc, neg, minusOne, r);
+  return b.create<arith::SelectOp>(loc, nan, a[0], r);
 }
 template <>
 Value scalarBody<onnx::WhereOp>(OpBuilder &b, Location loc, ValueRange a,
@@ -206,6 +239,129 @@ struct PowConstantExponent : OpConversionPattern<onnx::PowOp> {
   }
 };
 
+/// Gelu, exact: x * 0.5 * (1 + erf(x / sqrt 2)); tanh:
+/// 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3))).
+struct GeluPattern : OpConversionPattern<onnx::GeluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::GeluOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Type elt = op.getType().getElementType();
+    bool tanhForm = op.getApproximate() == "tanh";
+    Value r = buildElementwise(
+        rewriter, op.getLoc(), op.getType(), ValueRange{adaptor.getInput()},
+        [&](OpBuilder &b, Location loc, ValueRange a) -> Value {
+          Value x = a[0];
+          Value half = scalarConstant(b, loc, elt, 0.5);
+          Value one = scalarConstant(b, loc, elt, 1.0);
+          Value t;
+          if (tanhForm) {
+            Value x3 = b.create<arith::MulFOp>(
+                loc, b.create<arith::MulFOp>(loc, x, x), x);
+            Value inner = b.create<arith::AddFOp>(
+                loc, x,
+                b.create<arith::MulFOp>(
+                    loc, scalarConstant(b, loc, elt, 0.044715), x3));
+            t = b.create<math::TanhOp>(
+                loc, b.create<arith::MulFOp>(
+                         loc, scalarConstant(b, loc, elt, std::sqrt(2.0 / M_PI)),
+                         inner));
+            Value hx = b.create<arith::MulFOp>(loc, half, x);
+            return b.create<arith::MulFOp>(loc, hx,
+                                           b.create<arith::AddFOp>(loc, one, t));
+          }
+          t = b.create<math::ErfOp>(
+              loc, b.create<arith::MulFOp>(
+                       loc, x, scalarConstant(b, loc, elt, M_SQRT1_2)));
+          Value xh = b.create<arith::MulFOp>(loc, x, half);
+          return b.create<arith::MulFOp>(loc, xh,
+                                         b.create<arith::AddFOp>(loc, one, t));
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+/// Clip: min(max(x, lo), hi) with each bound, when present, read once as a
+/// scalar. Floats propagate NaN.
+struct ClipPattern : OpConversionPattern<onnx::ClipOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::ClipOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    auto scalar = [&](Value t) -> Value {
+      if (!t)
+        return {};
+      auto tt = cast<RankedTensorType>(t.getType());
+      SmallVector<Value> zeros(tt.getRank(),
+                               rewriter.create<arith::ConstantIndexOp>(loc, 0));
+      return rewriter.create<tensor::ExtractOp>(loc, t, zeros);
+    };
+    Value lo = scalar(adaptor.getMin()), hi = scalar(adaptor.getMax());
+    bool f = isFloat(op.getType().getElementType());
+    Value r = buildElementwise(
+        rewriter, loc, op.getType(), ValueRange{adaptor.getInput()},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          Value v = a[0];
+          if (lo)
+            v = f ? b.create<arith::MaximumFOp>(l, v, lo).getResult()
+                  : b.create<arith::MaxSIOp>(l, v, lo).getResult();
+          if (hi)
+            v = f ? b.create<arith::MinimumFOp>(l, v, hi).getResult()
+                  : b.create<arith::MinSIOp>(l, v, hi).getResult();
+          return v;
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+/// Mod: floats (fmod = 1) are C's fmod (arith.remf); integers take the
+/// dividend's sign with fmod = 1 and the divisor's with fmod = 0. An
+/// integer divisor of 0 is a run-time error naming the node (as in ONNX
+/// Runtime); the division then uses 1 so that nothing traps.
+struct ModPattern : OpConversionPattern<onnx::ModOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::ModOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Type elt = op.getType().getElementType();
+    bool cMod = op.getFmod() != 0;
+    ModuleOp module = enclosingModule(rewriter);
+    Value r = buildElementwise(
+        rewriter, op.getLoc(), op.getType(),
+        ValueRange{adaptor.getLhs(), adaptor.getRhs()},
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          if (isFloat(elt))
+            return b.create<arith::RemFOp>(l, a[0], a[1]);
+          emitDivisionCheck(b, l, module, a[0], a[1]);
+          Value zero = scalarConstant(b, l, elt, 0);
+          Value isZero =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, a[1], zero);
+          Value safe = b.create<arith::SelectOp>(
+              l, isZero, scalarConstant(b, l, elt, 1), a[1]);
+          Value rem = b.create<arith::RemSIOp>(l, a[0], safe);
+          if (cMod)
+            return rem;
+          // A non-zero remainder whose sign differs from the divisor's
+          // moves by one divisor.
+          Value nonZero =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::ne, rem, zero);
+          Value remNeg =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, rem, zero);
+          Value divNeg =
+              b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, safe, zero);
+          Value fix = b.create<arith::AndIOp>(
+              l, nonZero, b.create<arith::XOrIOp>(l, remNeg, divNeg));
+          return b.create<arith::SelectOp>(
+              l, fix, b.create<arith::AddIOp>(l, rem, safe), rem);
+        });
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
 struct CastPattern : OpConversionPattern<onnx::CastOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -255,5 +411,9 @@ void bertc::populateONNXElementwiseToLinalgPatterns(RewritePatternSet &patterns)
       ElementwisePattern<onnx::LogOp>, ElementwisePattern<onnx::ReciprocalOp>,
       ElementwisePattern<onnx::ReluOp>, ElementwisePattern<onnx::NegOp>,
       ElementwisePattern<onnx::AbsOp>, ElementwisePattern<onnx::NotOp>,
+      ElementwisePattern<onnx::IsNaNOp>, ElementwisePattern<onnx::SignOp>,
+      ElementwisePattern<onnx::CeilOp>, ElementwisePattern<onnx::FloorOp>,
+      ElementwisePattern<onnx::RoundOp>, ElementwisePattern<onnx::CosOp>,
+      ElementwisePattern<onnx::SinOp>, GeluPattern, ClipPattern, ModPattern,
       CastPattern, IdentityPattern>(ctx);
 }

@@ -13,27 +13,51 @@ using namespace bertc::lowering;
 
 namespace {
 
-enum class Combine { Add, Max };
+enum class Combine { Add, Mul, Max, Min };
 
-Value identityValue(OpBuilder &b, Location loc, Type elt, Combine kind) {
-  if (kind == Combine::Add)
-    return scalarConstant(b, loc, elt, 0.0);
+/// The lowest (max) or highest (min) value of `elt`: -inf/+inf for floats.
+Value extremeValue(OpBuilder &b, Location loc, Type elt, bool lowest) {
   if (auto ft = dyn_cast<FloatType>(elt))
     return b.create<arith::ConstantOp>(
         loc, b.getFloatAttr(ft, APFloat::getInf(ft.getFloatSemantics(),
-                                                /*Negative=*/true)));
+                                                /*Negative=*/lowest)));
   unsigned w = elt.getIntOrFloatBitWidth();
   return b.create<arith::ConstantOp>(
-      loc, b.getIntegerAttr(elt, APInt::getSignedMinValue(w)));
+      loc, b.getIntegerAttr(elt, lowest ? APInt::getSignedMinValue(w)
+                                        : APInt::getSignedMaxValue(w)));
+}
+
+Value identityValue(OpBuilder &b, Location loc, Type elt, Combine kind) {
+  switch (kind) {
+  case Combine::Add:
+    return scalarConstant(b, loc, elt, 0.0);
+  case Combine::Mul:
+    return scalarConstant(b, loc, elt, 1.0);
+  case Combine::Max:
+    return extremeValue(b, loc, elt, /*lowest=*/true);
+  case Combine::Min:
+    return extremeValue(b, loc, elt, /*lowest=*/false);
+  }
+  llvm_unreachable("unknown combine");
 }
 
 Value combine(OpBuilder &b, Location loc, Combine kind, Value acc, Value x) {
   bool f = isa<FloatType>(x.getType());
-  if (kind == Combine::Add)
+  switch (kind) {
+  case Combine::Add:
     return f ? (Value)b.create<arith::AddFOp>(loc, acc, x)
              : (Value)b.create<arith::AddIOp>(loc, acc, x);
-  return f ? (Value)b.create<arith::MaximumFOp>(loc, acc, x)
-           : (Value)b.create<arith::MaxSIOp>(loc, acc, x);
+  case Combine::Mul:
+    return f ? (Value)b.create<arith::MulFOp>(loc, acc, x)
+             : (Value)b.create<arith::MulIOp>(loc, acc, x);
+  case Combine::Max:
+    return f ? (Value)b.create<arith::MaximumFOp>(loc, acc, x)
+             : (Value)b.create<arith::MaxSIOp>(loc, acc, x);
+  case Combine::Min:
+    return f ? (Value)b.create<arith::MinimumFOp>(loc, acc, x)
+             : (Value)b.create<arith::MinSIOp>(loc, acc, x);
+  }
+  llvm_unreachable("unknown combine");
 }
 
 /// Reduces over the dims set in `reduced`. Each input has either the full
@@ -144,7 +168,11 @@ Value reducedCount(OpBuilder &b, Location loc, Value full,
   return castScalar(b, loc, n64, elt);
 }
 
-template <typename ReduceOp, Combine kind, bool isMean>
+/// What a reduction does around the combine: ReduceMean divides by the
+/// count afterwards; ReduceL2 squares each element and takes the sqrt.
+enum class ReduceKind { Plain, Mean, L2 };
+
+template <typename ReduceOp, Combine kind, ReduceKind rk = ReduceKind::Plain>
 struct ReducePattern : OpConversionPattern<ReduceOp> {
   using OpConversionPattern<ReduceOp>::OpConversionPattern;
   LogicalResult
@@ -157,11 +185,26 @@ struct ReducePattern : OpConversionPattern<ReduceOp> {
     llvm::SmallBitVector reduced(t.getRank(), op.getAxes().empty());
     for (int64_t a : op.getAxes())
       reduced.set(a);
-    Value r = buildReduction(rewriter, loc, ValueRange{in}, reduced, elt, kind,
-                             [](OpBuilder &, Location, ValueRange a) {
-                               return a[0];
-                             });
-    if (isMean) {
+    Value r = buildReduction(
+        rewriter, loc, ValueRange{in}, reduced, elt, kind,
+        [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+          if (rk != ReduceKind::L2)
+            return a[0];
+          return isa<FloatType>(elt)
+                     ? b.create<arith::MulFOp>(l, a[0], a[0]).getResult()
+                     : b.create<arith::MulIOp>(l, a[0], a[0]).getResult();
+        });
+    if (rk == ReduceKind::L2) {
+      if (!isa<FloatType>(elt))
+        return rewriter.notifyMatchFailure(op, "ReduceL2 of integers");
+      auto rtType = cast<RankedTensorType>(r.getType());
+      r = buildElementwise(rewriter, loc, rtType, getDims(rewriter, loc, r),
+                           ValueRange{r},
+                           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+                             return b.create<math::SqrtOp>(l, a[0]);
+                           });
+    }
+    if (rk == ReduceKind::Mean) {
       Value count = reducedCount(rewriter, loc, in, reduced, elt);
       auto rtType = cast<RankedTensorType>(r.getType());
       r = buildElementwise(rewriter, loc, rtType, getDims(rewriter, loc, r),
@@ -185,6 +228,91 @@ struct ReducePattern : OpConversionPattern<ReduceOp> {
     }
     if (op.getKeepdims() || cast<RankedTensorType>(r.getType()) != resultType)
       r = reshapeTo(rewriter, loc, r, resultType, outDims);
+    rewriter.replaceOp(op, r);
+    return success();
+  }
+};
+
+/// ArgMax along one axis: one linalg.generic reducing (value, index) pairs.
+/// An element replaces the running pair if it is greater, or equal with a
+/// smaller index (a larger one with select_last_index), which makes the
+/// result independent of the order the reduction visits elements in. NaN
+/// never wins (as in ONNX Runtime); the running pair starts at (lowest
+/// value, 0), so a row of lowest values or NaNs gives index 0 (the last
+/// index with select_last_index, for lowest values).
+struct ArgMaxPattern : OpConversionPattern<onnx::ArgMaxOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(onnx::ArgMaxOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value in = adaptor.getInput();
+    auto t = cast<RankedTensorType>(in.getType());
+    Type elt = t.getElementType();
+    Type i64 = rewriter.getI64Type();
+    int64_t rank = t.getRank(), axis = op.getAxis();
+    MLIRContext *ctx = rewriter.getContext();
+    auto dims = getDims(rewriter, loc, in);
+    SmallVector<OpFoldResult> outDims;
+    SmallVector<AffineExpr> keptExprs;
+    for (int64_t d = 0; d < rank; ++d)
+      if (d != axis) {
+        outDims.push_back(dims[d]);
+        keptExprs.push_back(getAffineDimExpr(d, ctx));
+      }
+    AffineMap keptMap = AffineMap::get(rank, 0, keptExprs, ctx);
+    Value valInit = rewriter.create<linalg::FillOp>(
+        loc, extremeValue(rewriter, loc, elt, /*lowest=*/true),
+        rewriter.create<tensor::EmptyOp>(loc, outDims, elt).getResult())
+        .getResult(0);
+    Value idxInit = rewriter.create<linalg::FillOp>(
+        loc, scalarConstant(rewriter, loc, i64, 0),
+        rewriter.create<tensor::EmptyOp>(loc, outDims, i64).getResult())
+        .getResult(0);
+    SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
+    iters[axis] = utils::IteratorType::reduction;
+    bool last = op.getSelectLastIndex() != 0;
+    bool f = isa<FloatType>(elt);
+    auto generic = rewriter.create<linalg::GenericOp>(
+        loc, TypeRange{valInit.getType(), idxInit.getType()}, ValueRange{in},
+        ValueRange{valInit, idxInit},
+        SmallVector<AffineMap>{rewriter.getMultiDimIdentityMap(rank), keptMap,
+                               keptMap},
+        iters, [&](OpBuilder &b, Location l, ValueRange a) {
+          Value x = a[0], accV = a[1], accI = a[2];
+          Value k = b.create<arith::IndexCastOp>(
+              l, i64, b.create<linalg::IndexOp>(l, axis));
+          Value greater =
+              f ? b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OGT, x, accV)
+                      .getResult()
+                : b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sgt, x, accV)
+                      .getResult();
+          Value equal =
+              f ? b.create<arith::CmpFOp>(l, arith::CmpFPredicate::OEQ, x, accV)
+                      .getResult()
+                : b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, x, accV)
+                      .getResult();
+          Value before = b.create<arith::CmpIOp>(
+              l, last ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::slt, k,
+              accI);
+          Value take = b.create<arith::OrIOp>(
+              l, greater, b.create<arith::AndIOp>(l, equal, before));
+          b.create<linalg::YieldOp>(
+              l, ValueRange{b.create<arith::SelectOp>(l, take, x, accV),
+                            b.create<arith::SelectOp>(l, take, k, accI)});
+        });
+    Value r = generic.getResult(1);
+    auto resultType = op.getType();
+    if (op.getKeepdims()) {
+      auto rDims = getDims(rewriter, loc, r);
+      SmallVector<OpFoldResult> keptDims;
+      int64_t j = 0;
+      for (int64_t d = 0; d < rank; ++d)
+        keptDims.push_back(d == axis ? rewriter.getIndexAttr(1) : rDims[j++]);
+      r = reshapeTo(rewriter, loc, r, resultType, keptDims);
+    } else if (r.getType() != resultType) {
+      r = rewriter.create<tensor::CastOp>(loc, resultType, r);
+    }
     rewriter.replaceOp(op, r);
     return success();
   }
@@ -280,8 +408,12 @@ struct LayerNormPattern : OpConversionPattern<onnx::LayerNormalizationOp> {
 } // namespace
 
 void bertc::populateONNXReductionToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReducePattern<onnx::ReduceSumOp, Combine::Add, false>,
-               ReducePattern<onnx::ReduceMeanOp, Combine::Add, true>,
-               ReducePattern<onnx::ReduceMaxOp, Combine::Max, false>,
-               SoftmaxPattern, LayerNormPattern>(patterns.getContext());
+  patterns.add<ReducePattern<onnx::ReduceSumOp, Combine::Add>,
+               ReducePattern<onnx::ReduceMeanOp, Combine::Add, ReduceKind::Mean>,
+               ReducePattern<onnx::ReduceMaxOp, Combine::Max>,
+               ReducePattern<onnx::ReduceMinOp, Combine::Min>,
+               ReducePattern<onnx::ReduceProdOp, Combine::Mul>,
+               ReducePattern<onnx::ReduceL2Op, Combine::Add, ReduceKind::L2>,
+               ArgMaxPattern, SoftmaxPattern, LayerNormPattern>(
+      patterns.getContext());
 }

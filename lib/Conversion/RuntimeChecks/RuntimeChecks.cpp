@@ -57,6 +57,16 @@ static void declareCallee(ModuleOp module, StringRef callee,
   fn.setPrivate();
 }
 
+/// `v` as i64 (index_cast for index, sign extension for narrower ints).
+static Value toI64(OpBuilder &b, Location loc, Value v) {
+  Type i64 = b.getI64Type();
+  if (v.getType() == i64)
+    return v;
+  if (v.getType().isIndex())
+    return b.create<arith::IndexCastOp>(loc, i64, v);
+  return b.create<arith::ExtSIOp>(loc, i64, v);
+}
+
 /// `if (bad) callee(a, b, extra..., site)` with a and b cast to i64.
 static void emitErrorIf(OpBuilder &b, Location loc, ModuleOp module,
                         Value bad, StringRef callee, Value x, Value y,
@@ -67,8 +77,7 @@ static void emitErrorIf(OpBuilder &b, Location loc, ModuleOp module,
   declareCallee(module, callee, argTypes);
   int32_t site = errorSite(module, loc);
   b.create<scf::IfOp>(loc, bad, [&](OpBuilder &tb, Location l) {
-    SmallVector<Value> args{tb.create<arith::IndexCastOp>(l, i64, x),
-                            tb.create<arith::IndexCastOp>(l, i64, y)};
+    SmallVector<Value> args{toI64(tb, l, x), toI64(tb, l, y)};
     for (int32_t e : extra)
       args.push_back(tb.create<arith::ConstantIntOp>(l, e, 32));
     args.push_back(tb.create<arith::ConstantIntOp>(l, site, 32));
@@ -90,6 +99,16 @@ void emitReshapeCheck(OpBuilder &b, Location loc, ModuleOp module, Value ok,
       loc, ok, b.create<arith::ConstantIntOp>(loc, 1, 1));
   emitErrorIf(b, loc, module, bad, "bertc_cpu_reshape_error", inElems,
               outElems, {});
+}
+
+void emitDivisionCheck(OpBuilder &b, Location loc, ModuleOp module,
+                       Value dividend, Value divisor) {
+  Value zero = b.create<arith::ConstantOp>(
+      loc, b.getIntegerAttr(divisor.getType(), 0));
+  Value bad = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, divisor,
+                                      zero);
+  emitErrorIf(b, loc, module, bad, "bertc_cpu_division_error", dividend,
+              divisor, {});
 }
 
 void emitDimEqualCheck(OpBuilder &b, Location loc, ModuleOp module, Value lhs,

@@ -90,6 +90,9 @@ void bertc_cpu_broadcast_error(int64_t lhs, int64_t rhs, int32_t axis,
  * dimension is negative) does not fit its input of in_elems elements. */
 void bertc_cpu_reshape_error(int64_t in_elems, int64_t out_elems,
                              int32_t site);
+/* Reports an integer division (Mod) of `dividend` by zero at error site
+ * `site`. */
+void bertc_cpu_division_error(int64_t dividend, int64_t divisor, int32_t site);
 /* Ends the current model run on this thread (longjmp to
  * bertc_cpu_model_run) if this thread is running one; returns otherwise. */
 void bertc_cpu_abort_run(void);

@@ -62,6 +62,8 @@ TEST(RunChecks, NoRunNoJumpNoTracking) {
   _mlir_memref_to_llvm_free(p);
   bertc_cpu_index_error(900, 500, -1);
   EXPECT_EQ(bertc_cpu_take_error(), BERTC_ABI_ERROR_INVALID_INPUT);
+  bertc_cpu_division_error(7, 0, -1);
+  EXPECT_EQ(bertc_cpu_take_error(), BERTC_ABI_ERROR_INVALID_INPUT);
 }
 
 } // namespace

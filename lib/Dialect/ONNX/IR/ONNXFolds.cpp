@@ -453,3 +453,280 @@ OpFoldResult RangeOp::fold(FoldAdaptor adaptor) {
   }
   return makeDense(type, rf, ri);
 }
+
+//===----------------------------------------------------------------------===//
+// Ops added for the transformers 5 exports (rotary embeddings, dynamo
+// masks, generation heads). Shape subgraphs in those exports run through
+// Clip, Tile, Gather{ND,Elements}, ArgMax and Sign on small constants, so
+// these all fold when their operands are constant.
+//===----------------------------------------------------------------------===//
+
+OpFoldResult SignOp::fold(FoldAdaptor adaptor) {
+  auto a = smallDense(adaptor.getInput());
+  if (!a)
+    return {};
+  SmallVector<double> f;
+  SmallVector<int64_t> i;
+  readDense(a, f, i);
+  for (double &v : f)
+    v = v > 0 ? 1.0 : v < 0 ? -1.0 : v == 0 ? 0.0 : v; // NaN stays NaN
+  for (int64_t &v : i)
+    v = (v > 0) - (v < 0);
+  return makeDense(cast<RankedTensorType>(a.getType()), f, i);
+}
+
+OpFoldResult CeilOp::fold(FoldAdaptor adaptor) {
+  return foldFloatUnary(adaptor.getInput(), [](double x) { return std::ceil(x); });
+}
+
+OpFoldResult FloorOp::fold(FoldAdaptor adaptor) {
+  return foldFloatUnary(adaptor.getInput(),
+                        [](double x) { return std::floor(x); });
+}
+
+OpFoldResult RoundOp::fold(FoldAdaptor adaptor) {
+  // Ties to even, whatever the host's rounding mode.
+  return foldFloatUnary(adaptor.getInput(), [](double x) {
+    APFloat v(x);
+    v.roundToIntegral(APFloat::rmNearestTiesToEven);
+    return v.convertToDouble();
+  });
+}
+
+OpFoldResult CosOp::fold(FoldAdaptor adaptor) {
+  return foldFloatUnary(adaptor.getInput(), [](double x) { return std::cos(x); });
+}
+
+OpFoldResult SinOp::fold(FoldAdaptor adaptor) {
+  return foldFloatUnary(adaptor.getInput(), [](double x) { return std::sin(x); });
+}
+
+OpFoldResult GeluOp::fold(FoldAdaptor adaptor) {
+  if (getApproximate() == "tanh")
+    return foldFloatUnary(adaptor.getInput(), [](double x) {
+      return 0.5 * x *
+             (1.0 + std::tanh(std::sqrt(2.0 / M_PI) *
+                              (x + 0.044715 * x * x * x)));
+    });
+  return foldFloatUnary(adaptor.getInput(), [](double x) {
+    return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+  });
+}
+
+OpFoldResult IsNaNOp::fold(FoldAdaptor adaptor) {
+  auto a = smallDense(adaptor.getInput());
+  if (!a || !isa<FloatType>(a.getElementType()))
+    return {};
+  SmallVector<bool> bits;
+  for (APFloat v : a.getValues<APFloat>())
+    bits.push_back(v.isNaN());
+  return DenseElementsAttr::get(
+      RankedTensorType::get(a.getType().getShape(),
+                            IntegerType::get(getContext(), 1)),
+      bits);
+}
+
+OpFoldResult ClipOp::fold(FoldAdaptor adaptor) {
+  // Neither bound: the input.
+  if (!getMin() && !getMax() && getInput().getType() == getType())
+    return getInput();
+  auto x = smallDense(adaptor.getInput());
+  DenseElementsAttr lo, hi;
+  if (getMin() && !(lo = smallDense(adaptor.getMin())))
+    return {};
+  if (getMax() && !(hi = smallDense(adaptor.getMax())))
+    return {};
+  if (!x)
+    return {};
+  SmallVector<double> f, lof, hif;
+  SmallVector<int64_t> i, loi, hii;
+  readDense(x, f, i);
+  if (lo)
+    readDense(lo, lof, loi);
+  if (hi)
+    readDense(hi, hif, hii);
+  // max(x, lo) first, then min(., hi); NaN stays NaN.
+  for (double &v : f) {
+    if (lo && !std::isnan(v))
+      v = std::max(v, lof[0]);
+    if (hi && !std::isnan(v))
+      v = std::min(v, hif[0]);
+  }
+  for (int64_t &v : i) {
+    if (lo)
+      v = std::max(v, loi[0]);
+    if (hi)
+      v = std::min(v, hii[0]);
+  }
+  return makeDense(cast<RankedTensorType>(x.getType()), f, i);
+}
+
+OpFoldResult ModOp::fold(FoldAdaptor adaptor) {
+  bool cMod = getFmod() != 0;
+  return foldBinary(
+      *this, adaptor.getLhs(), adaptor.getRhs(),
+      [](double x, double y) { return std::fmod(x, y); },
+      [cMod](int64_t x, int64_t y) -> std::optional<int64_t> {
+        if (y == 0)
+          return std::nullopt; // left to the run-time error
+        int64_t r = x % y;
+        if (!cMod && r != 0 && ((r < 0) != (y < 0)))
+          r += y;
+        return r;
+      });
+}
+
+/// Row-major strides of a static shape.
+static SmallVector<int64_t> stridesOf(ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> strides(shape.size(), 1);
+  for (int64_t d = (int64_t)shape.size() - 2; d >= 0; --d)
+    strides[d] = strides[d + 1] * shape[d + 1];
+  return strides;
+}
+
+/// Coordinates of linear index `lin` in a static shape.
+static SmallVector<int64_t> delinearize(int64_t lin, ArrayRef<int64_t> shape) {
+  SmallVector<int64_t> c(shape.size());
+  for (int64_t d = (int64_t)shape.size() - 1; d >= 0; --d) {
+    c[d] = lin % shape[d];
+    lin /= shape[d];
+  }
+  return c;
+}
+
+static SmallVector<int64_t> readInts(DenseElementsAttr a) {
+  SmallVector<int64_t> out;
+  for (APInt v : a.getValues<APInt>())
+    out.push_back(v.getSExtValue());
+  return out;
+}
+
+OpFoldResult TileOp::fold(FoldAdaptor adaptor) {
+  auto type = getType();
+  auto reps = getConstantIntValues(getRepeats());
+  if (reps && llvm::all_of(*reps, [](int64_t r) { return r == 1; }) &&
+      getInput().getType() == type)
+    return getInput();
+  auto a = smallDense(adaptor.getInput());
+  if (!a || !reps || !isSmallStatic(type))
+    return {};
+  if (a.isSplat())
+    return SplatElementsAttr::get(type, a.getSplatValue<Attribute>());
+  auto inShape = a.getType().getShape();
+  auto inStrides = stridesOf(inShape);
+  auto values = llvm::to_vector(a.getValues<Attribute>());
+  SmallVector<Attribute> out;
+  for (int64_t lin = 0; lin < type.getNumElements(); ++lin) {
+    auto c = delinearize(lin, type.getShape());
+    int64_t src = 0;
+    for (size_t d = 0; d < c.size(); ++d)
+      src += (c[d] % inShape[d]) * inStrides[d];
+    out.push_back(values[src]);
+  }
+  return DenseElementsAttr::get(type, out);
+}
+
+OpFoldResult GatherElementsOp::fold(FoldAdaptor adaptor) {
+  auto data = smallDense(adaptor.getData());
+  auto idx = smallDense(adaptor.getIndices());
+  auto type = getType();
+  if (!data || !idx || !isSmallStatic(type))
+    return {};
+  auto dShape = data.getType().getShape();
+  auto dStrides = stridesOf(dShape);
+  int64_t axis = getAxis();
+  auto values = llvm::to_vector(data.getValues<Attribute>());
+  auto ids = readInts(idx);
+  SmallVector<Attribute> out;
+  for (int64_t lin = 0; lin < type.getNumElements(); ++lin) {
+    auto c = delinearize(lin, type.getShape());
+    int64_t id = ids[lin];
+    if (id < 0)
+      id += dShape[axis];
+    if (id < 0 || id >= dShape[axis])
+      return {}; // left to the run-time check
+    c[axis] = id;
+    int64_t src = 0;
+    for (size_t d = 0; d < c.size(); ++d) {
+      if (c[d] >= dShape[d])
+        return {};
+      src += c[d] * dStrides[d];
+    }
+    out.push_back(values[src]);
+  }
+  return DenseElementsAttr::get(type, out);
+}
+
+OpFoldResult GatherNDOp::fold(FoldAdaptor adaptor) {
+  auto data = smallDense(adaptor.getData());
+  auto idx = smallDense(adaptor.getIndices());
+  auto type = getType();
+  if (!data || !idx || !isSmallStatic(type))
+    return {};
+  auto dShape = data.getType().getShape();
+  auto iShape = idx.getType().getShape();
+  auto dStrides = stridesOf(dShape);
+  int64_t b = getBatchDims(), k = iShape.back();
+  // Each index tuple selects a slice of `inner` elements.
+  int64_t inner = 1;
+  for (int64_t d : dShape.drop_front(b + k))
+    inner *= d;
+  int64_t tuples = 1;
+  for (int64_t d : iShape.drop_back())
+    tuples *= d;
+  auto values = llvm::to_vector(data.getValues<Attribute>());
+  auto ids = readInts(idx);
+  SmallVector<Attribute> out;
+  for (int64_t t = 0; t < tuples; ++t) {
+    auto c = delinearize(t, iShape.drop_back());
+    int64_t src = 0;
+    for (int64_t d = 0; d < b; ++d)
+      src += c[d] * dStrides[d];
+    for (int64_t j = 0; j < k; ++j) {
+      int64_t id = ids[t * k + j], size = dShape[b + j];
+      if (id < 0)
+        id += size;
+      if (id < 0 || id >= size)
+        return {}; // left to the run-time check
+      src += id * dStrides[b + j];
+    }
+    for (int64_t e = 0; e < inner; ++e)
+      out.push_back(values[src + e]);
+  }
+  return DenseElementsAttr::get(type, out);
+}
+
+OpFoldResult ArgMaxOp::fold(FoldAdaptor adaptor) {
+  auto a = smallDense(adaptor.getInput());
+  auto type = getType();
+  if (!a || !isSmallStatic(type))
+    return {};
+  SmallVector<double> f;
+  SmallVector<int64_t> i;
+  readDense(a, f, i);
+  auto shape = a.getType().getShape();
+  int64_t axis = getAxis(), n = shape[axis];
+  int64_t inner = 1, outer = 1;
+  for (int64_t d = axis + 1; d < (int64_t)shape.size(); ++d)
+    inner *= shape[d];
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= shape[d];
+  bool last = getSelectLastIndex() != 0;
+  SmallVector<int64_t> out;
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t in = 0; in < inner; ++in) {
+      int64_t best = 0;
+      for (int64_t j = 1; j < n; ++j) {
+        int64_t at = (o * n + j) * inner + in, bestAt = (o * n + best) * inner + in;
+        // NaN never wins (as in the lowering and ONNX Runtime).
+        bool greater = f.empty() ? i[at] > i[bestAt] : f[at] > f[bestAt];
+        bool equal = f.empty() ? i[at] == i[bestAt] : f[at] == f[bestAt];
+        if (!f.empty() && std::isnan(f[bestAt]) && !std::isnan(f[at]))
+          greater = true;
+        if (greater || (last && equal))
+          best = j;
+      }
+      out.push_back(best);
+    }
+  return makeDense(type, {}, out);
+}

@@ -176,6 +176,77 @@ LogicalResult WhereOp::verify() {
   return success();
 }
 
+LogicalResult IsNaNOp::inferReturnTypes(MLIRContext *ctx,
+                                        std::optional<Location>,
+                                        Adaptor adaptor,
+                                        SmallVectorImpl<Type> &types) {
+  types.push_back(tensorOf(ranked(adaptor.getInput().getType()).getShape(),
+                           IntegerType::get(ctx, 1)));
+  return success();
+}
+
+LogicalResult GeluOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  types.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+LogicalResult GeluOp::verify() {
+  if (getApproximate() != "none" && getApproximate() != "tanh")
+    return emitOpError("approximate must be \"none\" or \"tanh\", got \"")
+           << getApproximate() << "\"";
+  return success();
+}
+
+LogicalResult ClipOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  types.push_back(adaptor.getInput().getType());
+  return success();
+}
+
+LogicalResult ClipOp::verify() {
+  Type elt = getElementTypeOrSelf(getInput().getType());
+  for (auto [name, v] : {std::pair<StringRef, Value>{"min", getMin()},
+                         std::pair<StringRef, Value>{"max", getMax()}}) {
+    if (!v)
+      continue;
+    auto t = cast<RankedTensorType>(v.getType());
+    if (t.getElementType() != elt)
+      return emitOpError() << name << " has element type "
+                           << t.getElementType() << ", the input " << elt;
+    if (t.getRank() > 1 || (t.getRank() == 1 && t.getDimSize(0) != 1))
+      return emitOpError() << name
+                           << " must be a single element (rank 0, or rank 1 "
+                              "of size 1), got "
+                           << t;
+  }
+  return success();
+}
+
+LogicalResult ModOp::inferReturnTypes(MLIRContext *ctx,
+                                      std::optional<Location> loc,
+                                      Adaptor adaptor,
+                                      SmallVectorImpl<Type> &types) {
+  return inferBroadcastOpType(ctx, loc, adaptor.getLhs().getType(),
+                              adaptor.getRhs().getType(), false, types);
+}
+
+LogicalResult ModOp::verify() {
+  if (failed(verifyBroadcastOp(*this, false)))
+    return failure();
+  Type elt = getElementTypeOrSelf(getLhs().getType());
+  if (getFmod() != 0 && getFmod() != 1)
+    return emitOpError("fmod must be 0 or 1");
+  if (isa<FloatType>(elt) && getFmod() != 1)
+    return emitOpError("floating-point Mod needs fmod = 1");
+  if (!isa<FloatType>(elt) && !elt.isSignlessInteger())
+    return emitOpError("expects float or signless integer operands, got ")
+           << elt;
+  return success();
+}
+
 LogicalResult CastOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
@@ -332,6 +403,36 @@ LogicalResult LayerNormalizationOp::verify() {
   }
   if (getEpsilon().convertToFloat() < 0)
     return emitOpError("epsilon must be non-negative");
+  return success();
+}
+
+LogicalResult ArgMaxOp::inferReturnTypes(MLIRContext *ctx,
+                                         std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &types) {
+  auto t = ranked(adaptor.getInput().getType());
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= t.getRank())
+    return fail(loc, "ArgMax axis " + Twine(axis) + " is not in [0, " +
+                         Twine(t.getRank()) + ")");
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < t.getRank(); ++i) {
+    if (i != axis)
+      shape.push_back(t.getDimSize(i));
+    else if (adaptor.getKeepdims())
+      shape.push_back(1);
+  }
+  types.push_back(tensorOf(shape, IntegerType::get(ctx, 64)));
+  return success();
+}
+
+LogicalResult ArgMaxOp::verify() {
+  auto t = getInput().getType();
+  Type elt = t.getElementType();
+  if (!isa<FloatType>(elt) && !elt.isSignlessInteger())
+    return emitOpError("expects float or signless integer input, got ") << elt;
+  if (getAxis() >= 0 && getAxis() < t.getRank() && t.getDimSize(getAxis()) == 0)
+    return emitOpError("axis ") << getAxis() << " has size 0";
   return success();
 }
 
@@ -737,6 +838,125 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
 }
 
 LogicalResult GatherOp::verify() { return success(); }
+
+/// The more static of two sizes of one dimension; failure if both are
+/// static and differ.
+static FailureOr<int64_t> mergeDims(int64_t a, int64_t b) {
+  if (a == kDyn)
+    return b;
+  if (b == kDyn || a == b)
+    return a;
+  return failure();
+}
+
+LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
+                                           std::optional<Location> loc,
+                                           Adaptor adaptor,
+                                           SmallVectorImpl<Type> &types) {
+  auto data = ranked(adaptor.getData().getType());
+  auto idx = ranked(adaptor.getIndices().getType());
+  int64_t r = data.getRank(), q = idx.getRank(), b = adaptor.getBatchDims();
+  if (r < 1 || q < 1)
+    return fail(loc, "GatherND needs data and indices of rank >= 1");
+  if (b < 0 || b >= std::min(r, q))
+    return fail(loc, "GatherND batch_dims " + Twine(b) +
+                         " must be in [0, min(rank(data), rank(indices)) = " +
+                         Twine(std::min(r, q)) + ")");
+  int64_t k = idx.getDimSize(q - 1);
+  if (k == kDyn)
+    return fail(loc, "GatherND needs the last dimension of indices (the index "
+                     "tuple length) to be static");
+  if (k < 1 || b + k > r)
+    return fail(loc, "GatherND index tuples of length " + Twine(k) +
+                         " do not fit data of rank " + Twine(r) +
+                         " with batch_dims " + Twine(b));
+  SmallVector<int64_t> out;
+  for (int64_t i = 0; i < q - 1; ++i) {
+    if (i >= b) {
+      out.push_back(idx.getDimSize(i));
+      continue;
+    }
+    auto d = mergeDims(idx.getDimSize(i), data.getDimSize(i));
+    if (failed(d))
+      return fail(loc, "GatherND batch dimension " + Twine(i) +
+                           " differs: " + Twine(data.getDimSize(i)) +
+                           " in data, " + Twine(idx.getDimSize(i)) +
+                           " in indices");
+    out.push_back(*d);
+  }
+  llvm::append_range(out, data.getShape().drop_front(b + k));
+  types.push_back(tensorOf(out, data.getElementType()));
+  return success();
+}
+
+LogicalResult GatherNDOp::verify() { return success(); }
+
+LogicalResult GatherElementsOp::inferReturnTypes(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<Type> &types) {
+  auto data = ranked(adaptor.getData().getType());
+  auto idx = ranked(adaptor.getIndices().getType());
+  if (data.getRank() != idx.getRank())
+    return fail(loc, "GatherElements needs data and indices of one rank, got " +
+                         Twine(data.getRank()) + " and " +
+                         Twine(idx.getRank()));
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= data.getRank())
+    return fail(loc, "GatherElements axis " + Twine(axis) + " is not in [0, " +
+                         Twine(data.getRank()) + ")");
+  types.push_back(tensorOf(idx.getShape(), data.getElementType()));
+  return success();
+}
+
+LogicalResult GatherElementsOp::verify() {
+  auto data = getData().getType();
+  auto idx = getIndices().getType();
+  // (The verifier may run before result-type inference checks the ranks.)
+  if (data.getRank() != idx.getRank() || getAxis() < 0 ||
+      getAxis() >= data.getRank())
+    return success();
+  for (int64_t d = 0; d < data.getRank(); ++d) {
+    if (d == getAxis() || data.isDynamicDim(d) || idx.isDynamicDim(d))
+      continue;
+    if (idx.getDimSize(d) > data.getDimSize(d))
+      return emitOpError("indices dimension ")
+             << d << " (" << idx.getDimSize(d)
+             << ") is larger than the data's (" << data.getDimSize(d) << ")";
+  }
+  return success();
+}
+
+LogicalResult TileOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                       Adaptor adaptor,
+                                       SmallVectorImpl<Type> &types) {
+  auto in = ranked(adaptor.getInput().getType());
+  auto rt = ranked(adaptor.getRepeats().getType());
+  if (rt.getRank() != 1 || rt.getDimSize(0) != in.getRank())
+    return fail(loc, "Tile needs repeats of shape [" + Twine(in.getRank()) +
+                         "] (one per input dimension)");
+  SmallVector<int64_t> out(in.getRank(), kDyn);
+  auto known = getKnownIntValues(adaptor.getRepeats());
+  for (int64_t i = 0; i < in.getRank(); ++i) {
+    int64_t rep = known ? (*known)[i] : kUnknownValue;
+    int64_t d = in.getDimSize(i);
+    if (rep == kUnknownValue || rep < 0)
+      out[i] = d == 0 ? 0 : kDyn;
+    else if (rep == 0)
+      out[i] = 0;
+    else
+      out[i] = d == kDyn ? kDyn : d * rep;
+  }
+  types.push_back(tensorOf(out, in.getElementType()));
+  return success();
+}
+
+LogicalResult TileOp::verify() {
+  if (auto reps = getConstantIntValues(getRepeats()))
+    for (auto [i, r] : llvm::enumerate(*reps))
+      if (r < 0)
+        return emitOpError("repeats[") << i << "] is negative (" << r << ")";
+  return success();
+}
 
 LogicalResult RangeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                         Adaptor adaptor,

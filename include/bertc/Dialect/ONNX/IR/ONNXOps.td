@@ -147,6 +147,24 @@ def ONNX_OrOp : ONNX_BroadcastOp<"Or", 0, [Commutative]> {
   let summary = "elementwise logical or of i1 tensors";
 }
 
+def ONNX_ModOp : ONNX_Op<"Mod"> {
+  let summary = "elementwise remainder with broadcasting";
+  let description = [{
+    `fmod = 0` (integers only): the remainder takes the divisor's sign, as
+    Python's `%`; `fmod = 1`: the dividend's sign, as C's fmod (required
+    for floats). An integer divisor of 0 is a run-time error naming the
+    node, as in ONNX Runtime.
+  }];
+  let arguments = (ins ONNX_Tensor:$lhs, ONNX_Tensor:$rhs,
+                       DefaultValuedAttr<I64Attr, "0">:$fmod);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
 def ONNX_WhereOp : ONNX_Op<"Where"> {
   let summary = "select X where the condition holds, else Y, with broadcasting";
   let description = [{
@@ -205,6 +223,86 @@ def ONNX_NotOp : ONNX_UnaryOp<"Not", RankedTensorOf<[I1]>> {
 def ONNX_IdentityOp : ONNX_UnaryOp<"Identity"> {
   let summary = "returns its input";
   let hasFolder = 1;
+}
+def ONNX_SignOp : ONNX_UnaryOp<"Sign"> {
+  let summary = "elementwise sign: -1, 0 or 1 (NaN stays NaN)";
+  let hasFolder = 1;
+}
+def ONNX_CeilOp : ONNX_UnaryOp<"Ceil", ONNX_FloatTensor> {
+  let summary = "elementwise rounding toward +infinity";
+  let hasFolder = 1;
+}
+def ONNX_FloorOp : ONNX_UnaryOp<"Floor", ONNX_FloatTensor> {
+  let summary = "elementwise rounding toward -infinity";
+  let hasFolder = 1;
+}
+def ONNX_RoundOp : ONNX_UnaryOp<"Round", ONNX_FloatTensor> {
+  let summary = "elementwise rounding to the nearest integer, ties to even";
+  let hasFolder = 1;
+}
+def ONNX_CosOp : ONNX_UnaryOp<"Cos", ONNX_FloatTensor> {
+  let summary = "elementwise cosine (rotary position embeddings)";
+  let hasFolder = 1;
+}
+def ONNX_SinOp : ONNX_UnaryOp<"Sin", ONNX_FloatTensor> {
+  let summary = "elementwise sine (rotary position embeddings)";
+  let hasFolder = 1;
+}
+
+def ONNX_IsNaNOp : ONNX_Op<"IsNaN"> {
+  let summary = "elementwise test for NaN, result i1";
+  let description = [{
+    The dynamo exporter guards softmax outputs of fully masked rows with
+    `Where(IsNaN(p), 0, p)`.
+    ```mlir
+    %0 = onnx.IsNaN %p : (tensor<?x4x?x?xf32>) -> tensor<?x4x?x?xi1>
+    ```
+  }];
+  let arguments = (ins ONNX_FloatTensor:$input);
+  let results = (outs RankedTensorOf<[I1]>:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def ONNX_GeluOp : ONNX_Op<"Gelu"> {
+  let summary = "Gaussian error linear unit (opset 20), exact or tanh form";
+  let description = [{
+    `approximate = "none"`: x * 0.5 * (1 + erf(x / sqrt(2)));
+    `approximate = "tanh"`: 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 x^3))).
+    Kept as one op (not decomposed) so that the fusion passes see it.
+    ```mlir
+    %0 = onnx.Gelu %x {approximate = "tanh"} : tensor<?x?x3072xf32>
+    ```
+  }];
+  let arguments = (ins ONNX_FloatTensor:$input,
+                       DefaultValuedStrAttr<StrAttr, "none">:$approximate);
+  let results = (outs ONNX_FloatTensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_ClipOp : ONNX_Op<"Clip", [AttrSizedOperandSegments]> {
+  let summary = "clamp to [min, max]; either bound may be absent";
+  let description = [{
+    `min` and `max` are single-element tensors (rank 0, or rank 1 of size 1)
+    of the input's element type; the importer turns the attributes of
+    opsets before 11 into constants. max(x, min) is taken first, then
+    min(., max), so that min > max gives max everywhere, as in ONNX.
+    ```mlir
+    %0 = onnx.Clip %x min %lo max %hi : (tensor<?x?xf32>, tensor<f32>, tensor<f32>) -> tensor<?x?xf32>
+    %1 = onnx.Clip %x max %hi : (tensor<?x?xf32>, tensor<f32>) -> tensor<?x?xf32>
+    ```
+  }];
+  let arguments = (ins ONNX_Tensor:$input, Optional<ONNX_Tensor>:$min,
+                       Optional<ONNX_Tensor>:$max);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $input (`min` $min^)? (`max` $max^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 def ONNX_CastOp : ONNX_Op<"Cast"> {
@@ -331,6 +429,33 @@ def ONNX_ReduceSumOp : ONNX_ReduceOp<"ReduceSum"> {
 }
 def ONNX_ReduceMaxOp : ONNX_ReduceOp<"ReduceMax"> {
   let summary = "maximum over the given axes";
+}
+def ONNX_ReduceMinOp : ONNX_ReduceOp<"ReduceMin"> {
+  let summary = "minimum over the given axes";
+}
+def ONNX_ReduceProdOp : ONNX_ReduceOp<"ReduceProd"> {
+  let summary = "product over the given axes";
+}
+def ONNX_ReduceL2Op : ONNX_ReduceOp<"ReduceL2"> {
+  let summary = "sqrt of the sum of squares over the given axes";
+}
+
+def ONNX_ArgMaxOp : ONNX_Op<"ArgMax"> {
+  let summary = "index of the maximum along one axis, result i64";
+  let description = [{
+    `axis` is normalised to [0, rank). Ties give the first index, or the last
+    with `select_last_index` (opset 12).
+    ```mlir
+    %0 = onnx.ArgMax %logits {axis = 1 : i64, keepdims = 0 : i64} : (tensor<?x?xf32>) -> tensor<?xi64>
+    ```
+  }];
+  let arguments = (ins ONNX_Tensor:$input, I64Attr:$axis,
+                       DefaultValuedAttr<I64Attr, "1">:$keepdims,
+                       DefaultValuedAttr<I64Attr, "0">:$select_last_index);
+  let results = (outs RankedTensorOf<[I64]>:$result);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+  let hasVerifier = 1;
 }
 
 //===----------------------------------------------------------------------===//
@@ -491,6 +616,60 @@ def ONNX_GatherOp : ONNX_Op<"Gather"> {
   let results = (outs ONNX_Tensor:$result);
   let assemblyFormat = [{
     $data `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_GatherNDOp : ONNX_Op<"GatherND"> {
+  let summary = "gather slices of `data` at the index tuples of `indices`";
+  let description = [{
+    The last dimension of `indices` (k, static) holds index tuples into the
+    dimensions batch_dims .. batch_dims + k - 1 of `data`; the first
+    `batch_dims` dimensions of both are batch dimensions and must agree. The
+    result has shape indices.shape[:-1] + data.shape[batch_dims + k:].
+    Negative indices count from the end.
+    ```mlir
+    %0 = onnx.GatherND %x, %idx {batch_dims = 1 : i64} : (tensor<?x?x64xf32>, tensor<?x1xi64>) -> tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins ONNX_Tensor:$data, RankedTensorOf<[I32, I64]>:$indices,
+                       DefaultValuedAttr<I64Attr, "0">:$batch_dims);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $data `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_GatherElementsOp : ONNX_Op<"GatherElements"> {
+  let summary = "out[i...] = data[i... with indices[i...] on `axis`]";
+  let description = [{
+    `indices` has the rank of `data` and gives the result shape; along the
+    other axes it may not be larger than `data`. Negative indices count from
+    the end.
+  }];
+  let arguments = (ins ONNX_Tensor:$data, RankedTensorOf<[I32, I64]>:$indices,
+                       I64Attr:$axis);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $data `,` $indices attr-dict `:` functional-type(operands, results)
+  }];
+  let hasFolder = 1;
+  let hasVerifier = 1;
+}
+
+def ONNX_TileOp : ONNX_Op<"Tile"> {
+  let summary = "repeat a tensor `repeats[i]` times along each axis i";
+  let description = [{
+    `repeats` may be computed at run time; its known entries keep result
+    dimensions static.
+  }];
+  let arguments = (ins ONNX_Tensor:$input, RankedTensorOf<[I64]>:$repeats);
+  let results = (outs ONNX_Tensor:$result);
+  let assemblyFormat = [{
+    $input `,` $repeats attr-dict `:` functional-type(operands, results)
   }];
   let hasFolder = 1;
   let hasVerifier = 1;
