@@ -213,7 +213,7 @@ struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
     // A skip broadcast along leading dims has fewer rows: the kernel reads
     // row i of x with row i % skip_rows of skip.
     int64_t flags = (op.getBeta() ? 1 : 0) | (op.getSkip() ? 2 : 0) |
-                    (op.getBias() ? 4 : 0);
+                    (op.getBias() ? 4 : 0) | (op.getRms() ? 8 : 0);
     auto call = callKernel(
         rewriter, loc,
         needSum ? "bertc_skip_layer_norm_f32" : "bertc_layer_norm_f32",

@@ -350,6 +350,18 @@ private:
       return unary([](double x) { return std::sqrt(x); });
     if (isa<onnx::ExpOp>(op))
       return unary([](double x) { return std::exp(x); });
+    if (isa<onnx::LogOp>(op))
+      return unary([](double x) { return std::log(x); });
+    if (isa<onnx::SignOp>(op))
+      return unary([](double x) { return (double)((x > 0) - (x < 0)); });
+    if (isa<onnx::CeilOp>(op))
+      return unary([](double x) { return std::ceil(x); });
+    if (isa<onnx::FloorOp>(op))
+      return unary([](double x) { return std::floor(x); });
+    if (isa<onnx::RoundOp>(op))
+      return unary([](double x) { return std::nearbyint(x); });
+    if (isa<onnx::PowOp>(op))
+      return binary([](double a, double b) { return std::pow(a, b); });
     if (name == "onnx.IsNaN")
       return unary([](double x) { return std::isnan(x) ? 1.0 : 0.0; });
     if (isa<onnx::AndOp>(op))
@@ -825,8 +837,11 @@ bertc::fusion::evaluateMaskTerm(Value term, int scoresRank, int64_t heads,
       } else if (!(table.value[m][tri] == x ||
                    (std::isnan(x) && std::isnan(table.value[m][tri])))) {
         why = {term.getDefiningOp(),
-               "mask is not a function of the padding mask and the causal "
-               "position alone"};
+               padInput ? "mask is not a function of the padding mask and the "
+                          "causal position alone"
+                        : "a score bias that depends on the query and key "
+                          "positions (relative position bias): "
+                          "bertc.attention has no bias operand"};
         return failure();
       }
     } while (next(idx, scores));

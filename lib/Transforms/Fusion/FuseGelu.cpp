@@ -183,13 +183,29 @@ struct QuickGelu : OpRewritePattern<onnx::SigmoidOp> {
   }
 };
 
+/// The opset-20 Gelu op (the dynamo exporter's default form).
+struct OnnxGelu : OpRewritePattern<onnx::GeluOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(onnx::GeluOp op,
+                                PatternRewriter &rewriter) const override {
+    Activation kind;
+    if (op.getApproximate() == "none")
+      kind = Activation::gelu_erf;
+    else if (op.getApproximate() == "tanh")
+      kind = Activation::gelu_tanh;
+    else
+      return failure();
+    return replaceWithGelu(rewriter, op, op.getInput(), kind);
+  }
+};
+
 struct FuseGeluPass : bertc::impl::FuseGeluBase<FuseGeluPass> {
   FuseGeluPass() = default;
   explicit FuseGeluPass(FusionReport *report) : report(report) {}
   FusionReport *report = nullptr;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<ErfGelu, TanhGelu, QuickGelu>(&getContext());
+    patterns.add<ErfGelu, TanhGelu, QuickGelu, OnnxGelu>(&getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

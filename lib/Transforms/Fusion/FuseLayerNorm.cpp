@@ -159,8 +159,115 @@ struct DecomposedLayerNorm : OpRewritePattern<onnx::ReduceMeanOp> {
     Value beta = betaV ? getLastAxisVector(rewriter, betaV, *c) : Value();
     auto ln = rewriter.create<LayerNormOp>(
         last->getLoc(), TypeRange{outType, xType}, x, gamma, beta, Value(),
-        Value(), rewriter.getF32FloatAttr(static_cast<float>(*eps)));
+        Value(), rewriter.getF32FloatAttr(static_cast<float>(*eps)),
+        rewriter.getBoolAttr(false));
     rewriter.replaceOp(last, ln.getOutput());
+    return success();
+  }
+};
+
+/// RMSNorm (T5LayerNorm, LLaMA RMSNorm):
+///   ms = ReduceMean(Pow(x, 2) | Mul(x, x), last axis)
+///   r  = Reciprocal(Sqrt(Add(ms, eps)))   | Div(1, Sqrt(...))
+///   y  = Mul(Mul(x, r), gamma)             | Mul(Div(x, Sqrt(...)), gamma)
+/// (operands in either order; Casts to the same type are looked through).
+struct DecomposedRMSNorm : OpRewritePattern<onnx::ReduceMeanOp> {
+  DecomposedRMSNorm(MLIRContext *ctx, MissCollector *misses)
+      : OpRewritePattern(ctx, /*benefit=*/2), misses(misses) {}
+  MissCollector *misses;
+
+  static Value throughCasts(Value v) {
+    while (auto c = v.getDefiningOp<onnx::CastOp>())
+      if (c.getInput().getType() == c.getType())
+        v = c.getInput();
+      else
+        break;
+    return v;
+  }
+
+  LogicalResult matchAndRewrite(onnx::ReduceMeanOp ms,
+                                PatternRewriter &rewriter) const override {
+    if (!isReduceMeanLast(ms))
+      return failure();
+    Operation *square = ms.getInput().getDefiningOp();
+    Value x;
+    if (auto pow = dyn_cast_or_null<onnx::PowOp>(square)) {
+      if (!isScalarFloat(pow.getRhs(), 2.0, 1e-6))
+        return failure();
+      x = pow.getLhs();
+    } else if (auto mul = dyn_cast_or_null<onnx::MulOp>(square)) {
+      if (mul.getLhs() != mul.getRhs())
+        return failure();
+      x = mul.getLhs();
+    } else {
+      return failure();
+    }
+    // LayerNorm squares x - mean(x): that is the other pattern.
+    if (x.getDefiningOp<onnx::SubOp>())
+      return failure();
+    auto xType = cast<RankedTensorType>(x.getType());
+    auto c = lastDim(x);
+    if (!c || !isa<FloatType>(xType.getElementType()) || !square->hasOneUse())
+      return failure();
+    auto addEps = onlyUser<onnx::AddOp>(ms.getResult());
+    if (!addEps)
+      return failure();
+    auto eps = getScalarFloat(otherOperand(addEps, ms.getResult()));
+    if (!eps || *eps < 0) {
+      misses->note(ms, addEps, "RMSNorm epsilon is not a non-negative scalar constant");
+      return failure();
+    }
+    auto sqrt = onlyUser<onnx::SqrtOp>(addEps.getResult());
+    if (!sqrt || !sqrt->hasOneUse())
+      return failure();
+    Operation *inv = *sqrt->getUsers().begin();
+    // normalized = x * (1 / sqrt)  or  x / sqrt.
+    Operation *normalize = nullptr;
+    SmallVector<Operation *> dead{sqrt, addEps, ms, square};
+    if (auto div = dyn_cast<onnx::DivOp>(inv)) {
+      if (div.getRhs() != sqrt.getResult())
+        return failure();
+      if (throughCasts(div.getLhs()) == throughCasts(x)) {
+        normalize = div;
+      } else if (isScalarFloat(div.getLhs(), 1.0, 1e-6) && div->hasOneUse()) {
+        normalize = *div->getUsers().begin();
+        dead.insert(dead.begin(), div);
+      } else {
+        return failure();
+      }
+    } else if (isa<onnx::ReciprocalOp>(inv) && inv->hasOneUse()) {
+      normalize = *inv->getUsers().begin();
+      dead.insert(dead.begin(), inv);
+    } else {
+      return failure();
+    }
+    if (!isa<onnx::MulOp, onnx::DivOp>(normalize))
+      return failure();
+    if (auto mul = dyn_cast<onnx::MulOp>(normalize)) {
+      Value other = otherOperand(mul, dead.front()->getResult(0));
+      if (!other || throughCasts(other) != throughCasts(x))
+        return failure();
+    }
+    if (normalize->getResult(0).getType() != xType || !normalize->hasOneUse())
+      return failure();
+    auto mulGamma = onlyUser<onnx::MulOp>(normalize->getResult(0));
+    Value gammaV = mulGamma ? otherOperand(mulGamma, normalize->getResult(0))
+                            : Value();
+    if (!mulGamma || !isLastAxisVector(gammaV, *c)) {
+      misses->note(ms, mulGamma ? mulGamma.getOperation() : normalize,
+                   "RMSNorm output is not scaled by a constant gamma vector");
+      return failure();
+    }
+    if (mulGamma.getType() != xType)
+      return failure();
+    rewriter.setInsertionPoint(mulGamma);
+    Value gamma = getLastAxisVector(rewriter, gammaV, *c);
+    auto ln = rewriter.create<LayerNormOp>(
+        mulGamma.getLoc(), TypeRange{xType, xType}, throughCasts(x), gamma,
+        Value(), Value(), Value(),
+        rewriter.getF32FloatAttr(static_cast<float>(*eps)),
+        rewriter.getBoolAttr(true));
+    rewriter.replaceOp(mulGamma, ln.getOutput());
     return success();
   }
 };
@@ -187,7 +294,7 @@ struct NativeLayerNorm : OpRewritePattern<onnx::LayerNormalizationOp> {
     Value gamma = vec(op.getScale()), beta = vec(op.getBias());
     auto ln = rewriter.create<LayerNormOp>(
         op.getLoc(), TypeRange{op.getType(), xType}, op.getX(), gamma, beta,
-        Value(), Value(), op.getEpsilonAttr());
+        Value(), Value(), op.getEpsilonAttr(), rewriter.getBoolAttr(false));
     rewriter.replaceOp(op, ln.getOutput());
     return success();
   }
@@ -199,16 +306,22 @@ struct FuseLayerNormPass : bertc::impl::FuseLayerNormBase<FuseLayerNormPass> {
   void runOnOperation() override {
     MissCollector misses;
     RewritePatternSet patterns(&getContext());
-    patterns.add<DecomposedLayerNorm>(&getContext(), &misses);
+    patterns.add<DecomposedLayerNorm, DecomposedRMSNorm>(&getContext(),
+                                                         &misses);
     patterns.add<NativeLayerNorm>(&getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
-    uint64_t n = 0;
-    getOperation().walk([&](LayerNormOp) { ++n; });
+    uint64_t n = 0, rms = 0;
+    getOperation().walk([&](LayerNormOp op) {
+      ++n;
+      rms += op.getRms() ? 1 : 0;
+    });
     numLayerNorms += n;
-    if (report)
+    if (report) {
       report->addCount("layer_norm", n);
+      report->addCount("layer_norm.rms", rms);
+    }
     misses.flush(getOperation(), report, "layer_norm");
   }
   FusionReport *report = nullptr;
@@ -260,7 +373,7 @@ struct SkipLayerNorm : OpRewritePattern<LayerNormOp> {
       return failure();
     auto fused = rewriter.create<LayerNormOp>(
         ln.getLoc(), ln.getResultTypes(), x, ln.getGamma(), ln.getBeta(), skip,
-        ln.getBias(), ln.getEpsilonAttr());
+        ln.getBias(), ln.getEpsilonAttr(), ln.getRmsAttr());
     Value oldSum = ln.getSum();
     rewriter.replaceAllUsesWith(add.getResult(), fused.getSum());
     rewriter.replaceAllUsesWith(oldSum, fused.getSum());

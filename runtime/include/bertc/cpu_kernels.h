@@ -54,7 +54,8 @@ typedef void (*bertc_cpu_gemm_epilogue)(void *ctx, float *c, int64_t ldc,
 void bertc_cpu_sgemm_packed_b(const bertc_memref2d_f32 *a, const float *b_packed,
                               bertc_memref2d_f32 *c, bertc_cpu_gemm_epilogue epi,
                               void *epi_ctx);
-/* flags: 1 beta, 2 skip, 4 bias. y = LN(x + skip + bias) * gamma + beta. */
+/* flags: 1 beta, 2 skip, 4 bias, 8 RMSNorm (no mean subtracted).
+ * y = LN(x + skip + bias) * gamma + beta. */
 void _mlir_ciface_bertc_layer_norm_f32(bertc_memref2d_f32 *x, bertc_memref1d_f32 *gamma,
                                        bertc_memref1d_f32 *beta, bertc_memref2d_f32 *skip,
                                        bertc_memref1d_f32 *bias, bertc_memref2d_f32 *y,

@@ -341,7 +341,7 @@ INLINE void ln_rows_impl(void *arg, int64_t begin, int64_t end) {
   const ln_args *a = (const ln_args *)arg;
   int64_t n = a->x->sizes[1];
   int has_beta = a->flags & 1, has_skip = (a->flags >> 1) & 1,
-      has_bias = (a->flags >> 2) & 1;
+      has_bias = (a->flags >> 2) & 1, rms = (a->flags >> 3) & 1;
   /* skip may broadcast along leading dims: fewer rows, repeating. */
   int64_t skip_rows = has_skip && a->skip->sizes[0] > 0 ? a->skip->sizes[0] : 1;
   float *tmp = NULL;
@@ -383,7 +383,8 @@ INLINE void ln_rows_impl(void *arg, int64_t begin, int64_t end) {
           memcpy(s, x, (size_t)n * sizeof(float));
         src = s;
       }
-      float m = lanes_sum(src, n) / (float)n;
+      /* RMSNorm: the mean square about 0. */
+      float m = rms ? 0.0f : lanes_sum(src, n) / (float)n;
       float var = lanes_sqdev(src, n, m) / (float)n; /* two-pass: exact */
       float inv = 1.0f / sqrtf(var + a->eps);
       if (beta)
@@ -411,8 +412,8 @@ INLINE void ln_rows_impl(void *arg, int64_t begin, int64_t end) {
       mean += v;
     }
     mean /= (double)n;
-    /* 2. variance (two-pass: exact for large offsets). */
-    float m = (float)mean;
+    /* 2. variance (two-pass: exact for large offsets); RMSNorm: about 0. */
+    float m = rms ? 0.0f : (float)mean;
     float var = 0;
     for (int64_t j = 0; j < n; ++j) {
       float d = s[j * ss] - m;

@@ -62,7 +62,8 @@ bool isElementwise(Operation *op) {
              GreaterOp, LessOrEqualOp, GreaterOrEqualOp, XorOp, AndOp, OrOp,
              WhereOp, SqrtOp, ErfOp, TanhOp, SigmoidOp, ExpOp, LogOp,
              ReciprocalOp, ReluOp, NegOp, AbsOp, NotOp, IdentityOp, CastOp,
-             SoftmaxOp, CumSumOp, TriluOp>(op) ||
+             SoftmaxOp, CumSumOp, TriluOp, ModOp, SignOp, CeilOp, FloorOp,
+             RoundOp, CosOp, SinOp, IsNaNOp, GeluOp, ClipOp>(op) ||
          (isa<LayerNormalizationOp>(op));
 }
 } // namespace
@@ -368,7 +369,26 @@ static DimRef originImpl(Value v, int64_t dim, OriginMemo &memo, int depth) {
       (void)f;
       return self;
     }
-    if (isa<ReduceMeanOp, ReduceSumOp, ReduceMaxOp>(op)) {
+    if (auto gnd = dyn_cast<GatherNDOp>(op)) {
+      // [indices[:-1], data[batch_dims + q:]] (batch dims lead both).
+      auto it = cast<RankedTensorType>(gnd.getIndices().getType());
+      if (it.getRank() < 1 || it.isDynamicDim(it.getRank() - 1) ||
+          gnd.getBatchDims() != 0)
+        return self;
+      int64_t q = it.getDimSize(it.getRank() - 1), lead = it.getRank() - 1;
+      bool ok = dim < lead ? into(gnd.getIndices(), dim)
+                           : into(gnd.getData(), dim - lead + q);
+      if (!ok)
+        return self;
+      continue;
+    }
+    if (auto ge = dyn_cast<GatherElementsOp>(op)) {
+      if (!into(ge.getIndices(), dim))
+        return self;
+      continue;
+    }
+    if (isa<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp,
+            ReduceL2Op, ArgMaxOp>(op)) {
       auto in = cast<RankedTensorType>(op->getOperand(0).getType());
       if (in.getRank() != rank) // keepdims = 0
         return self;

@@ -68,7 +68,8 @@ def Bertc_LayerNormOp : Bertc_Op<"layer_norm", [Pure, AttrSizedOperandSegments]>
   let description = [{
     `sum = input + skip + bias` (each optional term present or not), then
     `output = (sum - mean(sum)) / sqrt(var(sum) + epsilon) * gamma + beta`
-    over the last axis. `sum` is also returned: pre-norm blocks use it as the
+    over the last axis; with `rms` (RMSNorm: T5, LLaMA-style models) no mean
+    is subtracted: `output = sum / sqrt(mean(sum^2) + epsilon) * gamma (+ beta)`. `sum` is also returned: pre-norm blocks use it as the
     next residual. Without `skip` and `bias`, `sum` is `input`. `skip` has
     the input's shape, or broadcasts along leading dimensions of size 1
     (position embeddings `[1, seq, hidden]`: embedding + LayerNorm).
@@ -83,7 +84,8 @@ def Bertc_LayerNormOp : Bertc_Op<"layer_norm", [Pure, AttrSizedOperandSegments]>
                    Optional<Bertc_FloatTensor>:$beta,
                    Optional<Bertc_FloatTensor>:$skip,
                    Optional<Bertc_FloatTensor>:$bias,
-                   F32Attr:$epsilon);
+                   F32Attr:$epsilon,
+                   DefaultValuedAttr<BoolAttr, "false">:$rms);
   let results = (outs Bertc_FloatTensor:$output, Bertc_FloatTensor:$sum);
   let assemblyFormat = [{
     $input `,` $gamma (`,` $beta^)? (`skip` $skip^)? (`bias` $bias^)? attr-dict
