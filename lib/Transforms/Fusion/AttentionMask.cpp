@@ -839,9 +839,10 @@ bertc::fusion::evaluateMaskTerm(Value term, int scoresRank, int64_t heads,
         why = {term.getDefiningOp(),
                padInput ? "mask is not a function of the padding mask and the "
                           "causal position alone"
-                        : "a score bias that depends on the query and key "
-                          "positions (relative position bias): "
-                          "bertc.attention has no bias operand"};
+                        : "a score term that depends on the query and key "
+                          "positions other than causally (e.g. a relative "
+                          "position bias): bertc.attention has no bias "
+                          "operand"};
         return failure();
       }
     } while (next(idx, scores));

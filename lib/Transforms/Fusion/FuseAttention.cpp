@@ -27,6 +27,7 @@
 #include "bertc/Transforms/Passes.h"
 
 #include <cmath>
+#include <functional>
 
 namespace bertc {
 #define GEN_PASS_DEF_FUSEATTENTION
@@ -116,13 +117,59 @@ findScoresPath(Value input, Failure &why) {
         next = cands[0];
     }
     if (!next) {
-      why = {op, "cannot tell the scores from the mask at this node"};
+      if (!isa<onnx::WhereOp, onnx::AddOp, onnx::MulOp, onnx::DivOp,
+               onnx::SubOp>(op))
+        why = {op, ("unexpected op between the scores MatMul and the "
+                    "Softmax (" +
+                    op->getName().getStringRef() + ")")
+                       .str()};
+      else
+        why = {op, "cannot tell the scores from the mask at this node (both "
+                   "operands are computed from Q/K products, e.g. DeBERTa's "
+                   "disentangled position terms): bertc.attention has no "
+                   "bias operand"};
       return failure();
     }
     cur = next;
   }
   why = {input.getDefiningOp(), "no scores MatMul within 8 ops of the Softmax"};
   return failure();
+}
+
+/// Why a Q/K/V chain did not trace: the first op on it that only moves data
+/// or scales by a scalar does not explain, named, and a rotary embedding
+/// (Cos/Sin of positions within a few ops) recognized as such.
+std::string headFailureDetail(Value v) {
+  Operation *stop = nullptr;
+  for (int steps = 0; steps < 16 && v; ++steps) {
+    Operation *op = v.getDefiningOp();
+    if (!op)
+      break;
+    if (isa<onnx::TransposeOp, onnx::ReshapeOp, onnx::IdentityOp>(op)) {
+      v = op->getOperand(0);
+      continue;
+    }
+    stop = op;
+    break;
+  }
+  if (!stop)
+    return "";
+  std::function<bool(Operation *, int)> usesRotation = [&](Operation *op,
+                                                           int depth) {
+    if (!op || depth > 6)
+      return false;
+    if (isa<onnx::CosOp, onnx::SinOp>(op))
+      return true;
+    return llvm::any_of(op->getOperands(), [&](Value o) {
+      return usesRotation(o.getDefiningOp(), depth + 1);
+    });
+  };
+  std::string name = stop->getName().getStringRef().str();
+  if (usesRotation(stop, 0))
+    return " (the chain stops at " + name +
+           ": a rotary position embedding (Cos/Sin), which bertc.attention "
+           "does not apply)";
+  return " (the chain stops at " + name + ")";
 }
 
 FailureOr<Match> matchAttention(onnx::SoftmaxOp softmax, Failure &why) {
@@ -140,14 +187,16 @@ FailureOr<Match> matchAttention(onnx::SoftmaxOp softmax, Failure &why) {
   // Q_h and K_h^T.
   auto q = traceHeadView(qk.getLhs(), /*keyT=*/false);
   if (failed(q)) {
-    why = {qk, "query is not a head split of a [batch, seq, hidden] tensor"};
+    why = {qk, "query is not a head split of a [batch, seq, hidden] tensor" +
+                   headFailureDetail(qk.getLhs())};
     return failure();
   }
   auto k = traceHeadView(qk.getRhs(), /*keyT=*/true);
   if (failed(k)) {
     why = {
         qk,
-        "key is not a transposed head split of a [batch, seq, hidden] tensor"};
+        "key is not a transposed head split of a [batch, seq, hidden] tensor" +
+            headFailureDetail(qk.getRhs())};
     return failure();
   }
   m.q = *q;

@@ -217,7 +217,7 @@ func.func @range_not_causal(%q: tensor<1x4x64xf32>, %k: tensor<1x4x64xf32>, %v: 
   // expected-note @+1 {{the match broke here}}
   %cm = onnx.Where %future, %fmin, %fzero : (tensor<4x4xi1>, tensor<f32>, tensor<f32>) -> tensor<4x4xf32>
   %s = onnx.Add %sc, %cm : (tensor<1x2x4x4xf32>, tensor<4x4xf32>) -> tensor<1x2x4x4xf32>
-  // expected-remark @+1 {{attention not fused: mask: mask is not a function of the padding mask and the causal position alone}}
+  // expected-remark @+1 {{attention not fused: mask: a score term that depends on the query and key positions other than causally (e.g. a relative position bias): bertc.attention has no bias operand}}
   %p = onnx.Softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
   %c = onnx.MatMul %p, %vh : (tensor<1x2x4x4xf32>, tensor<1x2x4x32xf32>) -> tensor<1x2x4x32xf32>
   %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x32xf32>) -> tensor<1x4x2x32xf32>
