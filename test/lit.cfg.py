@@ -37,3 +37,8 @@ try:
     config.available_features.add("onnxruntime")
 except ImportError:
     pass
+# torch + transformers: tests that export Hugging Face classes themselves
+# (test/e2e/export_hf.py). find_spec, not import: importing torch is slow.
+import importlib.util
+if importlib.util.find_spec("torch") and importlib.util.find_spec("transformers"):
+    config.available_features.add("transformers")

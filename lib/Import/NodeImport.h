@@ -1,4 +1,5 @@
-//===- NodeImport.h - Per-node import: the op table and its helpers -*- C++ -*-===//
+//===- NodeImport.h - Per-node import: the op table and its helpers -*- C++
+//-*-===//
 //
 // Private to lib/Import. ONNXImporter.cpp reads the model, the graph and the
 // tensors; for each node it finds the row of the op table (ONNXNodeImport.cpp)
@@ -47,9 +48,8 @@ std::string displayName(const ::onnx::NodeProto &node);
 
 /// An error at `loc` prefixed with "node 'N' (op type 'T', domain 'D', opset
 /// O): ".
-mlir::InFlightDiagnostic nodeError(mlir::Location loc,
-                                   const ::onnx::NodeProto &node,
-                                   int64_t opset);
+mlir::InFlightDiagnostic
+nodeError(mlir::Location loc, const ::onnx::NodeProto &node, int64_t opset);
 
 /// One node being imported. Builders read `in` (null for omitted optional
 /// inputs) and the attributes, create ops with emit()/create(), and leave
@@ -57,8 +57,8 @@ mlir::InFlightDiagnostic nodeError(mlir::Location loc,
 class NodeImporter {
 public:
   NodeImporter(mlir::OpBuilder &b, TensorReader &tensors,
-               const ::onnx::NodeProto &node, int64_t opset,
-               mlir::Location loc, llvm::SmallVector<mlir::Value> inputs)
+               const ::onnx::NodeProto &node, int64_t opset, mlir::Location loc,
+               llvm::SmallVector<mlir::Value> inputs)
       : b(b), tensors(tensors), node(node), opset(opset), loc(loc),
         in(std::move(inputs)) {}
 

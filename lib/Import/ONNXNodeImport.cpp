@@ -94,7 +94,8 @@ FailureOr<float> NodeImporter::floatAttr(StringRef name, float dflt) {
   return v->value_or(dflt);
 }
 
-FailureOr<std::optional<float>> NodeImporter::optionalFloatAttr(StringRef name) {
+FailureOr<std::optional<float>>
+NodeImporter::optionalFloatAttr(StringRef name) {
   const AttributeProto *a = attr(name);
   if (!a)
     return std::optional<float>();
@@ -179,10 +180,9 @@ FailureOr<Operation *> NodeImporter::create(StringRef opName,
   {
     CapturedError capture(ctx);
     if (auto infer = dyn_cast<InferTypeOpInterface>(probe))
-      inferred = infer.inferReturnTypes(ctx, loc, probe->getOperands(),
-                                        probe->getAttrDictionary(),
-                                        probe->getPropertiesStorage(),
-                                        probe->getRegions(), types);
+      inferred = infer.inferReturnTypes(
+          ctx, loc, probe->getOperands(), probe->getAttrDictionary(),
+          probe->getPropertiesStorage(), probe->getRegions(), types);
     captured = capture.message;
   }
   probe->destroy();
@@ -199,8 +199,7 @@ FailureOr<Operation *> NodeImporter::create(StringRef opName,
 
 FailureOr<Operation *>
 NodeImporter::createWithTypes(StringRef opName, ValueRange operands,
-                              ArrayRef<NamedAttribute> attrs,
-                              TypeRange types) {
+                              ArrayRef<NamedAttribute> attrs, TypeRange types) {
   OperationState state(loc, opName);
   state.addOperands(operands);
   state.addAttributes(attrs);
@@ -368,13 +367,15 @@ LogicalResult buildSoftmaxCoerced2D(NodeImporter &n) {
     return failure();
   if (*norm == rank - 1)
     return n.emit("onnx.Softmax", {n.in[0]}, {n.named("axis", n.i64(*norm))});
-  auto flat = n.create("onnx.Flatten", {n.in[0]}, {n.named("axis", n.i64(*norm))});
+  auto flat =
+      n.create("onnx.Flatten", {n.in[0]}, {n.named("axis", n.i64(*norm))});
   if (failed(flat))
     return failure();
   auto sm = n.create("onnx.Softmax", {(*flat)->getResult(0)},
                      {n.named("axis", n.i64(1))});
-  auto shape = n.create("onnx.Shape", {n.in[0]},
-                        {n.named("start", n.i64(0)), n.named("end", n.i64(rank))});
+  auto shape =
+      n.create("onnx.Shape", {n.in[0]},
+               {n.named("start", n.i64(0)), n.named("end", n.i64(rank))});
   if (failed(sm) || failed(shape))
     return failure();
   return n.emit("onnx.Reshape", {(*sm)->getResult(0), (*shape)->getResult(0)},
@@ -402,8 +403,7 @@ LogicalResult buildLayerNormalization(NodeImporter &n) {
 /// Reduce*: `axes` as an attribute (axesAsInput false) or as an optional
 /// constant input. Empty axes reduce everything unless noop_with_empty_axes
 /// (opset 18 / ReduceSum 13), which makes the op an Identity.
-template <bool axesAsInput>
-LogicalResult buildReduce(NodeImporter &n) {
+template <bool axesAsInput> LogicalResult buildReduce(NodeImporter &n) {
   if (failed(n.needInputs(1, axesAsInput ? 2 : 1)))
     return failure();
   std::vector<int64_t> axes;
@@ -517,7 +517,8 @@ LogicalResult buildReshape(NodeImporter &n) {
   auto allowzero = n.intAttr("allowzero", 0);
   if (failed(allowzero))
     return failure();
-  return n.emit("onnx.Reshape", n.in, {n.named("allowzero", n.i64(*allowzero))});
+  return n.emit("onnx.Reshape", n.in,
+                {n.named("allowzero", n.i64(*allowzero))});
 }
 
 LogicalResult buildTranspose(NodeImporter &n) {
@@ -535,8 +536,7 @@ LogicalResult buildTranspose(NodeImporter &n) {
       p.push_back(i);
   }
   if ((int64_t)p.size() != rank)
-    return n.error() << "perm has " << p.size() << " entries for rank "
-                     << rank;
+    return n.error() << "perm has " << p.size() << " entries for rank " << rank;
   for (int64_t &x : p) {
     auto norm = n.normAxis(x, rank);
     if (failed(norm))
@@ -653,8 +653,7 @@ LogicalResult buildSlice(NodeImporter &n) {
 /// Split with `split` as an attribute (before 13) or an optional constant
 /// input (13 on); without sizes, equal pieces (num_outputs from 18, else
 /// one per output), the last one smaller.
-template <bool splitAsInput>
-LogicalResult buildSplit(NodeImporter &n) {
+template <bool splitAsInput> LogicalResult buildSplit(NodeImporter &n) {
   if (failed(n.needInputs(1, splitAsInput ? 2 : 1)))
     return failure();
   auto axisAttr = n.intAttr("axis", 0);
@@ -784,8 +783,7 @@ LogicalResult buildGelu(NodeImporter &n) {
 }
 
 /// ArgMax; select_last_index exists from opset 12 (first index before).
-template <bool hasSelectLastIndex>
-LogicalResult buildArgMax(NodeImporter &n) {
+template <bool hasSelectLastIndex> LogicalResult buildArgMax(NodeImporter &n) {
   if (failed(n.needInputs(1, 1)))
     return failure();
   auto axis = n.intAttr("axis", 0);
@@ -811,9 +809,10 @@ LogicalResult emitClip(NodeImporter &n, Value x, Value lo, Value hi) {
     ops.push_back(lo);
   if (hi)
     ops.push_back(hi);
-  return n.emit("onnx.Clip", ops,
-                {n.named("operandSegmentSizes",
-                         n.b.getDenseI32ArrayAttr({1, lo ? 1 : 0, hi ? 1 : 0}))});
+  return n.emit(
+      "onnx.Clip", ops,
+      {n.named("operandSegmentSizes",
+               n.b.getDenseI32ArrayAttr({1, lo ? 1 : 0, hi ? 1 : 0}))});
 }
 
 /// Clip before opset 11: `min`/`max` are float attributes (absent: no
@@ -866,6 +865,8 @@ LogicalResult buildMod(NodeImporter &n) {
 // versions of some ops had other broadcasting rules or attributes); an op
 // whose form changed has one row per form. kOpenOpset: and every later
 // opset. Keep the rows sorted by op type.
+// One row per line:
+// clang-format off
 static const OpForm kOpTable[] = {
     {"", "Abs", 6, kOpenOpset, buildUnary},
     {"", "Add", 7, kOpenOpset, buildBinary},
@@ -954,6 +955,7 @@ static const OpForm kOpTable[] = {
     {"", "Where", 9, kOpenOpset, buildPlain<3>},
     {"", "Xor", 7, kOpenOpset, buildBinary},
 };
+// clang-format on
 
 ArrayRef<OpForm> opTable() { return kOpTable; }
 

@@ -422,15 +422,16 @@ Value checkedIndex(OpBuilder &b, Location l, ModuleOp module, Value raw,
                    Value size) {
   Value orig = castScalar(b, l, raw, b.getIndexType());
   Value zero = b.create<arith::ConstantIndexOp>(l, 0);
-  Value isNeg = b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, orig, zero);
+  Value isNeg =
+      b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, orig, zero);
   Value id = b.create<arith::SelectOp>(
       l, isNeg, b.create<arith::AddIOp>(l, orig, size), orig);
   Value inRange = b.create<arith::AndIOp>(
       l, b.create<arith::CmpIOp>(l, arith::CmpIPredicate::sge, id, zero),
       b.create<arith::CmpIOp>(l, arith::CmpIPredicate::slt, id, size));
   emitIndexCheck(b, l, module, inRange, orig, size);
-  Value last = b.create<arith::SubIOp>(l, size,
-                                       b.create<arith::ConstantIndexOp>(l, 1));
+  Value last =
+      b.create<arith::SubIOp>(l, size, b.create<arith::ConstantIndexOp>(l, 1));
   return clampIdx(b, l, id, zero, last);
 }
 
@@ -456,7 +457,8 @@ struct GatherNDPattern : OpConversionPattern<onnx::GatherNDOp> {
     SmallVector<OpFoldResult> outDims;
     for (int64_t d = 0; d < q - 1; ++d) {
       if (d < bdims && (dt.isDynamicDim(d) || it.isDynamicDim(d)))
-        emitDimEqualCheck(rewriter, loc, module, toValue(rewriter, loc, dDims[d]),
+        emitDimEqualCheck(rewriter, loc, module,
+                          toValue(rewriter, loc, dDims[d]),
                           toValue(rewriter, loc, iDims[d]), d);
       outDims.push_back(d < bdims && !dt.isDynamicDim(d) ? dDims[d] : iDims[d]);
     }
@@ -468,8 +470,8 @@ struct GatherNDPattern : OpConversionPattern<onnx::GatherNDOp> {
     for (int64_t j = 0; j < k; ++j)
       sizes.push_back(toValue(rewriter, loc, dDims[bdims + j]));
     int64_t rank = rt.getRank();
-    Value init = rewriter.create<tensor::EmptyOp>(loc, outDims,
-                                                  rt.getElementType());
+    Value init =
+        rewriter.create<tensor::EmptyOp>(loc, outDims, rt.getElementType());
     SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
@@ -487,7 +489,8 @@ struct GatherNDPattern : OpConversionPattern<onnx::GatherNDOp> {
             coords.push_back(checkedIndex(b, l, module, raw, sizes[j]));
           }
           for (int64_t d = bdims + k; d < r; ++d)
-            coords.push_back(b.create<linalg::IndexOp>(l, q - 1 + d - bdims - k));
+            coords.push_back(
+                b.create<linalg::IndexOp>(l, q - 1 + d - bdims - k));
           b.create<linalg::YieldOp>(
               l, b.create<tensor::ExtractOp>(l, data, coords).getResult());
         });
@@ -524,11 +527,13 @@ struct GatherElementsPattern : OpConversionPattern<onnx::GatherElementsOp> {
       Value dSize = toValue(rewriter, loc, dDims[d]);
       Value fits = rewriter.create<arith::CmpIOp>(
           loc, arith::CmpIPredicate::sle, iSize, dSize);
-      Value lastPos = rewriter.create<arith::SubIOp>(loc, iSize, cIdx(rewriter, loc, 1));
+      Value lastPos =
+          rewriter.create<arith::SubIOp>(loc, iSize, cIdx(rewriter, loc, 1));
       emitIndexCheck(rewriter, loc, module, fits, lastPos, dSize);
     }
     Value axisSize = toValue(rewriter, loc, dDims[axis]);
-    Value init = rewriter.create<tensor::EmptyOp>(loc, iDims, rt.getElementType());
+    Value init =
+        rewriter.create<tensor::EmptyOp>(loc, iDims, rt.getElementType());
     SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, TypeRange{init.getType()}, ValueRange{indices}, ValueRange{init},
@@ -573,17 +578,17 @@ struct TilePattern : OpConversionPattern<onnx::TileOp> {
         continue;
       }
       int64_t kv = known ? (*known)[d] : onnx::kUnknownValue;
-      Value rep = kv != onnx::kUnknownValue
-                      ? cIdx(rewriter, loc, std::max<int64_t>(kv, 0))
-                      : rewriter.create<arith::MaxSIOp>(
-                            loc,
-                            extractIndex(rewriter, loc, adaptor.getRepeats(), d),
-                            cIdx(rewriter, loc, 0));
+      Value rep =
+          kv != onnx::kUnknownValue
+              ? cIdx(rewriter, loc, std::max<int64_t>(kv, 0))
+              : rewriter.create<arith::MaxSIOp>(
+                    loc, extractIndex(rewriter, loc, adaptor.getRepeats(), d),
+                    cIdx(rewriter, loc, 0));
       outDims.push_back(rewriter.createOrFold<arith::MulIOp>(
           loc, toValue(rewriter, loc, inDims[d]), rep));
     }
-    Value init = rewriter.create<tensor::EmptyOp>(loc, outDims,
-                                                  rt.getElementType());
+    Value init =
+        rewriter.create<tensor::EmptyOp>(loc, outDims, rt.getElementType());
     SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     auto generic = rewriter.create<linalg::GenericOp>(
         loc, TypeRange{init.getType()}, ValueRange{}, ValueRange{init},
@@ -598,8 +603,8 @@ struct TilePattern : OpConversionPattern<onnx::TileOp> {
             else if (once)
               coords.push_back(idx);
             else
-              coords.push_back(b.create<arith::RemUIOp>(
-                  l, idx, toValue(b, l, inDims[d])));
+              coords.push_back(
+                  b.create<arith::RemUIOp>(l, idx, toValue(b, l, inDims[d])));
           }
           b.create<linalg::YieldOp>(
               l, b.create<tensor::ExtractOp>(l, in, coords).getResult());
@@ -779,10 +784,10 @@ struct CumSumPattern : OpConversionPattern<onnx::CumSumOp> {
 
 void bertc::populateONNXDataMovementToTensorPatterns(RewritePatternSet &patterns) {
   patterns.add<CumSumPattern>(patterns.getContext());
-  patterns.add<ReshapePattern, ShapeOnlyReshape<onnx::UnsqueezeOp>,
-               ShapeOnlyReshape<onnx::SqueezeOp>,
-               ShapeOnlyReshape<onnx::FlattenOp>, TransposePattern,
-               ConcatPattern, SlicePattern, SplitPattern, GatherPattern,
-               GatherNDPattern, GatherElementsPattern, TilePattern,
-               ExpandPattern, TriluPattern>(patterns.getContext());
+  patterns
+      .add<ReshapePattern, ShapeOnlyReshape<onnx::UnsqueezeOp>,
+           ShapeOnlyReshape<onnx::SqueezeOp>, ShapeOnlyReshape<onnx::FlattenOp>,
+           TransposePattern, ConcatPattern, SlicePattern, SplitPattern,
+           GatherPattern, GatherNDPattern, GatherElementsPattern, TilePattern,
+           ExpandPattern, TriluPattern>(patterns.getContext());
 }

@@ -162,14 +162,19 @@ Value scalarBody<onnx::SignOp>(OpBuilder &b, Location loc, ValueRange a,
   Value one = scalarConstant(b, loc, elt, 1.0);
   Value minusOne = scalarConstant(b, loc, elt, -1.0);
   if (!isFloat(elt)) {
-    Value pos = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, a[0], zero);
-    Value neg = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, a[0], zero);
+    Value pos =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sgt, a[0], zero);
+    Value neg =
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, a[0], zero);
     Value r = b.create<arith::SelectOp>(loc, pos, one, zero);
     return b.create<arith::SelectOp>(loc, neg, minusOne, r);
   }
-  Value pos = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, a[0], zero);
-  Value neg = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, a[0], zero);
-  Value nan = b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, a[0], a[0]);
+  Value pos =
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OGT, a[0], zero);
+  Value neg =
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OLT, a[0], zero);
+  Value nan =
+      b.create<arith::CmpFOp>(loc, arith::CmpFPredicate::UNO, a[0], a[0]);
   Value r = b.create<arith::SelectOp>(loc, pos, one, zero);
   r = b.create<arith::SelectOp>(loc, neg, minusOne, r);
   return b.create<arith::SelectOp>(loc, nan, a[0], r);
@@ -263,12 +268,13 @@ struct GeluPattern : OpConversionPattern<onnx::GeluOp> {
                 b.create<arith::MulFOp>(
                     loc, scalarConstant(b, loc, elt, 0.044715), x3));
             t = b.create<math::TanhOp>(
-                loc, b.create<arith::MulFOp>(
-                         loc, scalarConstant(b, loc, elt, std::sqrt(2.0 / M_PI)),
-                         inner));
+                loc,
+                b.create<arith::MulFOp>(
+                    loc, scalarConstant(b, loc, elt, std::sqrt(2.0 / M_PI)),
+                    inner));
             Value hx = b.create<arith::MulFOp>(loc, half, x);
-            return b.create<arith::MulFOp>(loc, hx,
-                                           b.create<arith::AddFOp>(loc, one, t));
+            return b.create<arith::MulFOp>(
+                loc, hx, b.create<arith::AddFOp>(loc, one, t));
           }
           t = b.create<math::ErfOp>(
               loc, b.create<arith::MulFOp>(
@@ -403,17 +409,17 @@ void bertc::populateONNXElementwiseToLinalgPatterns(RewritePatternSet &patterns)
       ElementwisePattern<onnx::MinOp>, ElementwisePattern<onnx::EqualOp>,
       ElementwisePattern<onnx::LessOp>, ElementwisePattern<onnx::GreaterOp>,
       ElementwisePattern<onnx::LessOrEqualOp>,
-      ElementwisePattern<onnx::GreaterOrEqualOp>, ElementwisePattern<onnx::XorOp>,
-      ElementwisePattern<onnx::AndOp>, ElementwisePattern<onnx::OrOp>,
-      ElementwisePattern<onnx::WhereOp>, ElementwisePattern<onnx::SqrtOp>,
-      ElementwisePattern<onnx::ErfOp>, ElementwisePattern<onnx::TanhOp>,
-      ElementwisePattern<onnx::SigmoidOp>, ElementwisePattern<onnx::ExpOp>,
-      ElementwisePattern<onnx::LogOp>, ElementwisePattern<onnx::ReciprocalOp>,
-      ElementwisePattern<onnx::ReluOp>, ElementwisePattern<onnx::NegOp>,
-      ElementwisePattern<onnx::AbsOp>, ElementwisePattern<onnx::NotOp>,
-      ElementwisePattern<onnx::IsNaNOp>, ElementwisePattern<onnx::SignOp>,
-      ElementwisePattern<onnx::CeilOp>, ElementwisePattern<onnx::FloorOp>,
-      ElementwisePattern<onnx::RoundOp>, ElementwisePattern<onnx::CosOp>,
-      ElementwisePattern<onnx::SinOp>, GeluPattern, ClipPattern, ModPattern,
-      CastPattern, IdentityPattern>(ctx);
+      ElementwisePattern<onnx::GreaterOrEqualOp>,
+      ElementwisePattern<onnx::XorOp>, ElementwisePattern<onnx::AndOp>,
+      ElementwisePattern<onnx::OrOp>, ElementwisePattern<onnx::WhereOp>,
+      ElementwisePattern<onnx::SqrtOp>, ElementwisePattern<onnx::ErfOp>,
+      ElementwisePattern<onnx::TanhOp>, ElementwisePattern<onnx::SigmoidOp>,
+      ElementwisePattern<onnx::ExpOp>, ElementwisePattern<onnx::LogOp>,
+      ElementwisePattern<onnx::ReciprocalOp>, ElementwisePattern<onnx::ReluOp>,
+      ElementwisePattern<onnx::NegOp>, ElementwisePattern<onnx::AbsOp>,
+      ElementwisePattern<onnx::NotOp>, ElementwisePattern<onnx::IsNaNOp>,
+      ElementwisePattern<onnx::SignOp>, ElementwisePattern<onnx::CeilOp>,
+      ElementwisePattern<onnx::FloorOp>, ElementwisePattern<onnx::RoundOp>,
+      ElementwisePattern<onnx::CosOp>, ElementwisePattern<onnx::SinOp>,
+      GeluPattern, ClipPattern, ModPattern, CastPattern, IdentityPattern>(ctx);
 }

@@ -198,11 +198,11 @@ struct ReducePattern : OpConversionPattern<ReduceOp> {
       if (!isa<FloatType>(elt))
         return rewriter.notifyMatchFailure(op, "ReduceL2 of integers");
       auto rtType = cast<RankedTensorType>(r.getType());
-      r = buildElementwise(rewriter, loc, rtType, getDims(rewriter, loc, r),
-                           ValueRange{r},
-                           [&](OpBuilder &b, Location l, ValueRange a) -> Value {
-                             return b.create<math::SqrtOp>(l, a[0]);
-                           });
+      r = buildElementwise(
+          rewriter, loc, rtType, getDims(rewriter, loc, r), ValueRange{r},
+          [&](OpBuilder &b, Location l, ValueRange a) -> Value {
+            return b.create<math::SqrtOp>(l, a[0]);
+          });
     }
     if (rk == ReduceKind::Mean) {
       Value count = reducedCount(rewriter, loc, in, reduced, elt);
@@ -261,14 +261,18 @@ struct ArgMaxPattern : OpConversionPattern<onnx::ArgMaxOp> {
         keptExprs.push_back(getAffineDimExpr(d, ctx));
       }
     AffineMap keptMap = AffineMap::get(rank, 0, keptExprs, ctx);
-    Value valInit = rewriter.create<linalg::FillOp>(
-        loc, extremeValue(rewriter, loc, elt, /*lowest=*/true),
-        rewriter.create<tensor::EmptyOp>(loc, outDims, elt).getResult())
-        .getResult(0);
-    Value idxInit = rewriter.create<linalg::FillOp>(
-        loc, scalarConstant(rewriter, loc, i64, 0),
-        rewriter.create<tensor::EmptyOp>(loc, outDims, i64).getResult())
-        .getResult(0);
+    Value valInit =
+        rewriter
+            .create<linalg::FillOp>(
+                loc, extremeValue(rewriter, loc, elt, /*lowest=*/true),
+                rewriter.create<tensor::EmptyOp>(loc, outDims, elt).getResult())
+            .getResult(0);
+    Value idxInit =
+        rewriter
+            .create<linalg::FillOp>(
+                loc, scalarConstant(rewriter, loc, i64, 0),
+                rewriter.create<tensor::EmptyOp>(loc, outDims, i64).getResult())
+            .getResult(0);
     SmallVector<utils::IteratorType> iters(rank, utils::IteratorType::parallel);
     iters[axis] = utils::IteratorType::reduction;
     bool last = op.getSelectLastIndex() != 0;
@@ -293,8 +297,8 @@ struct ArgMaxPattern : OpConversionPattern<onnx::ArgMaxOp> {
                 : b.create<arith::CmpIOp>(l, arith::CmpIPredicate::eq, x, accV)
                       .getResult();
           Value before = b.create<arith::CmpIOp>(
-              l, last ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::slt, k,
-              accI);
+              l, last ? arith::CmpIPredicate::sgt : arith::CmpIPredicate::slt,
+              k, accI);
           Value take = b.create<arith::OrIOp>(
               l, greater, b.create<arith::AndIOp>(l, equal, before));
           b.create<linalg::YieldOp>(
@@ -408,12 +412,13 @@ struct LayerNormPattern : OpConversionPattern<onnx::LayerNormalizationOp> {
 } // namespace
 
 void bertc::populateONNXReductionToLinalgPatterns(RewritePatternSet &patterns) {
-  patterns.add<ReducePattern<onnx::ReduceSumOp, Combine::Add>,
-               ReducePattern<onnx::ReduceMeanOp, Combine::Add, ReduceKind::Mean>,
-               ReducePattern<onnx::ReduceMaxOp, Combine::Max>,
-               ReducePattern<onnx::ReduceMinOp, Combine::Min>,
-               ReducePattern<onnx::ReduceProdOp, Combine::Mul>,
-               ReducePattern<onnx::ReduceL2Op, Combine::Add, ReduceKind::L2>,
-               ArgMaxPattern, SoftmaxPattern, LayerNormPattern>(
-      patterns.getContext());
+  patterns
+      .add<ReducePattern<onnx::ReduceSumOp, Combine::Add>,
+           ReducePattern<onnx::ReduceMeanOp, Combine::Add, ReduceKind::Mean>,
+           ReducePattern<onnx::ReduceMaxOp, Combine::Max>,
+           ReducePattern<onnx::ReduceMinOp, Combine::Min>,
+           ReducePattern<onnx::ReduceProdOp, Combine::Mul>,
+           ReducePattern<onnx::ReduceL2Op, Combine::Add, ReduceKind::L2>,
+           ArgMaxPattern, SoftmaxPattern, LayerNormPattern>(
+          patterns.getContext());
 }

@@ -103,10 +103,10 @@ void emitReshapeCheck(OpBuilder &b, Location loc, ModuleOp module, Value ok,
 
 void emitDivisionCheck(OpBuilder &b, Location loc, ModuleOp module,
                        Value dividend, Value divisor) {
-  Value zero = b.create<arith::ConstantOp>(
-      loc, b.getIntegerAttr(divisor.getType(), 0));
-  Value bad = b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, divisor,
-                                      zero);
+  Value zero =
+      b.create<arith::ConstantOp>(loc, b.getIntegerAttr(divisor.getType(), 0));
+  Value bad =
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, divisor, zero);
   emitErrorIf(b, loc, module, bad, "bertc_cpu_division_error", dividend,
               divisor, {});
 }

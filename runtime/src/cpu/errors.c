@@ -62,8 +62,7 @@ void bertc_cpu_reshape_error(int64_t in_elems, int64_t out_elems,
   bertc_cpu_abort_run();
 }
 
-void bertc_cpu_division_error(int64_t dividend, int64_t divisor,
-                              int32_t site) {
+void bertc_cpu_division_error(int64_t dividend, int64_t divisor, int32_t site) {
   char message[512];
   snprintf(message, sizeof message,
            "node '%s': integer division by zero (%lld by %lld)",

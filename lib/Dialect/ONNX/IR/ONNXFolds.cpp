@@ -476,7 +476,8 @@ OpFoldResult SignOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult CeilOp::fold(FoldAdaptor adaptor) {
-  return foldFloatUnary(adaptor.getInput(), [](double x) { return std::ceil(x); });
+  return foldFloatUnary(adaptor.getInput(),
+                        [](double x) { return std::ceil(x); });
 }
 
 OpFoldResult FloorOp::fold(FoldAdaptor adaptor) {
@@ -494,19 +495,21 @@ OpFoldResult RoundOp::fold(FoldAdaptor adaptor) {
 }
 
 OpFoldResult CosOp::fold(FoldAdaptor adaptor) {
-  return foldFloatUnary(adaptor.getInput(), [](double x) { return std::cos(x); });
+  return foldFloatUnary(adaptor.getInput(),
+                        [](double x) { return std::cos(x); });
 }
 
 OpFoldResult SinOp::fold(FoldAdaptor adaptor) {
-  return foldFloatUnary(adaptor.getInput(), [](double x) { return std::sin(x); });
+  return foldFloatUnary(adaptor.getInput(),
+                        [](double x) { return std::sin(x); });
 }
 
 OpFoldResult GeluOp::fold(FoldAdaptor adaptor) {
   if (getApproximate() == "tanh")
     return foldFloatUnary(adaptor.getInput(), [](double x) {
       return 0.5 * x *
-             (1.0 + std::tanh(std::sqrt(2.0 / M_PI) *
-                              (x + 0.044715 * x * x * x)));
+             (1.0 +
+              std::tanh(std::sqrt(2.0 / M_PI) * (x + 0.044715 * x * x * x)));
     });
   return foldFloatUnary(adaptor.getInput(), [](double x) {
     return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
@@ -717,7 +720,8 @@ OpFoldResult ArgMaxOp::fold(FoldAdaptor adaptor) {
     for (int64_t in = 0; in < inner; ++in) {
       int64_t best = 0;
       for (int64_t j = 1; j < n; ++j) {
-        int64_t at = (o * n + j) * inner + in, bestAt = (o * n + best) * inner + in;
+        int64_t at = (o * n + j) * inner + in,
+                bestAt = (o * n + best) * inner + in;
         // NaN never wins (as in the lowering and ONNX Runtime).
         bool greater = f.empty() ? i[at] > i[bestAt] : f[at] > f[bestAt];
         bool equal = f.empty() ? i[at] == i[bestAt] : f[at] == f[bestAt];

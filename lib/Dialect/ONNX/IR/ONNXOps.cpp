@@ -214,8 +214,8 @@ LogicalResult ClipOp::verify() {
       continue;
     auto t = cast<RankedTensorType>(v.getType());
     if (t.getElementType() != elt)
-      return emitOpError() << name << " has element type "
-                           << t.getElementType() << ", the input " << elt;
+      return emitOpError() << name << " has element type " << t.getElementType()
+                           << ", the input " << elt;
     if (t.getRank() > 1 || (t.getRank() == 1 && t.getDimSize(0) != 1))
       return emitOpError() << name
                            << " must be a single element (rank 0, or rank 1 "
@@ -878,10 +878,9 @@ LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
     }
     auto d = mergeDims(idx.getDimSize(i), data.getDimSize(i));
     if (failed(d))
-      return fail(loc, "GatherND batch dimension " + Twine(i) +
-                           " differs: " + Twine(data.getDimSize(i)) +
-                           " in data, " + Twine(idx.getDimSize(i)) +
-                           " in indices");
+      return fail(loc, "GatherND batch dimension " + Twine(i) + " differs: " +
+                           Twine(data.getDimSize(i)) + " in data, " +
+                           Twine(idx.getDimSize(i)) + " in indices");
     out.push_back(*d);
   }
   llvm::append_range(out, data.getShape().drop_front(b + k));
@@ -889,11 +888,10 @@ LogicalResult GatherNDOp::inferReturnTypes(MLIRContext *,
   return success();
 }
 
-LogicalResult GatherNDOp::verify() { return success(); }
-
-LogicalResult GatherElementsOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
-    SmallVectorImpl<Type> &types) {
+LogicalResult GatherElementsOp::inferReturnTypes(MLIRContext *,
+                                                 std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &types) {
   auto data = ranked(adaptor.getData().getType());
   auto idx = ranked(adaptor.getIndices().getType());
   if (data.getRank() != idx.getRank())
@@ -926,7 +924,8 @@ LogicalResult GatherElementsOp::verify() {
   return success();
 }
 
-LogicalResult TileOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+LogicalResult TileOp::inferReturnTypes(MLIRContext *,
+                                       std::optional<Location> loc,
                                        Adaptor adaptor,
                                        SmallVectorImpl<Type> &types) {
   auto in = ranked(adaptor.getInput().getType());

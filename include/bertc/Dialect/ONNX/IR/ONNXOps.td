@@ -640,7 +640,6 @@ def ONNX_GatherNDOp : ONNX_Op<"GatherND"> {
     $data `,` $indices attr-dict `:` functional-type(operands, results)
   }];
   let hasFolder = 1;
-  let hasVerifier = 1;
 }
 
 def ONNX_GatherElementsOp : ONNX_Op<"GatherElements"> {
