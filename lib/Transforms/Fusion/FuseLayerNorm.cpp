@@ -375,7 +375,14 @@ struct SkipLayerNorm : OpRewritePattern<LayerNormOp> {
         ln.getLoc(), ln.getResultTypes(), x, ln.getGamma(), ln.getBeta(), skip,
         ln.getBias(), ln.getEpsilonAttr(), ln.getRmsAttr());
     Value oldSum = ln.getSum();
-    rewriter.replaceAllUsesWith(add.getResult(), fused.getSum());
+    // Users of the sum placed before the LayerNorm (a Shape of the residual,
+    // in CLIP's TorchScript export) keep reading the Add: the fused op does
+    // not dominate them.
+    rewriter.replaceUsesWithIf(add.getResult(), fused.getSum(), [&](OpOperand &u) {
+      Operation *user = u.getOwner();
+      return user->getBlock() == fused->getBlock() &&
+             fused->isBeforeInBlock(user);
+    });
     rewriter.replaceAllUsesWith(oldSum, fused.getSum());
     rewriter.replaceOp(ln, ValueRange{fused.getOutput(), fused.getSum()});
     if (add->use_empty())
