@@ -389,6 +389,8 @@ def main():
     print(f"# {len(plan)} rows; estimated time {est / 60:.1f} min", flush=True)
     t_start = time.time()
 
+    if watch:
+        watch.wait_idle(3600)
     peak, gemm = measure_peak(build, a.threads, a.quick)
     if peak:
         print(f"# fp32 FMA peak measured now ({a.threads} threads): {peak:.1f} GFLOP/s; "
@@ -468,7 +470,8 @@ def main():
             cm, req = ov_compile(cb, cs)
             ov_run(req, feeds)
             oerr = max(rel_l2(req.get_output_tensor(i).data, r_) for i, r_ in enumerate(ref))
-            line += (f"; OpenVINO ({cm.get_property('INFERENCE_PRECISION_HINT')}) vs ORT "
+            prec = cm.get_property("INFERENCE_PRECISION_HINT")
+            line += (f"; OpenVINO ({getattr(prec, 'get_type_name', lambda: prec)()}) vs ORT "
                      f"{oerr:.1e}")
             del req, cm
         ok = bool(np.isfinite(worst) and worst <= CHECK_TOL)
