@@ -703,3 +703,45 @@ func.func @key_not_transposed(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v
   %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
   return %o : tensor<2x8x64xf32>
 }
+
+// -----
+
+// A sliding window (keys at most 256 before the query) and padding, on
+// dynamic sizes: on short sequences the window covers everything and the
+// mask looks like padding alone; the long probe (520 tokens) sees the
+// window, so attention must not fuse.
+func.func @sliding_window(%q: tensor<?x?x64xf32>, %k: tensor<?x?x64xf32>, %v: tensor<?x?x64xf32>, %m: tensor<?x?xi64>) -> tensor<?x?x64xf32> {
+  %s4 = onnx.Constant dense<[0, 0, 4, 16]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[0, 0, 64]> : tensor<3xi64>
+  %sq = onnx.Constant dense<4.0> : tensor<f32>
+  %big = onnx.Constant dense<-10000.0> : tensor<f32>
+  %zero = onnx.Constant dense<0> : tensor<i64>
+  %one = onnx.Constant dense<1> : tensor<i64>
+  %win = onnx.Constant dense<256> : tensor<i64>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x16xf32>) -> tensor<?x4x?x16xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
+  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<?x?x4x16xf32>) -> tensor<?x4x16x?xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<?x?x64xf32>, tensor<4xi64>) -> tensor<?x?x4x16xf32>
+  %vh = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x?x4x16xf32>) -> tensor<?x4x?x16xf32>
+  %sc = onnx.MatMul %qh, %kt : (tensor<?x4x?x16xf32>, tensor<?x4x16x?xf32>) -> tensor<?x4x?x?xf32>
+  %sd = onnx.Div %sc, %sq : (tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  %shape = onnx.Shape %m {end = 2 : i64, start = 1 : i64} : (tensor<?x?xi64>) -> tensor<1xi64>
+  %n = onnx.Squeeze %shape {axes = array<i64: 0>} : (tensor<1xi64>) -> tensor<i64>
+  %pos = onnx.Range %zero, %n, %one : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  %qp = onnx.Unsqueeze %pos {axes = array<i64: 1>} : (tensor<?xi64>) -> tensor<?x1xi64>
+  %kp = onnx.Unsqueeze %pos {axes = array<i64: 0>} : (tensor<?xi64>) -> tensor<1x?xi64>
+  %dist = onnx.Sub %qp, %kp : (tensor<?x1xi64>, tensor<1x?xi64>) -> tensor<?x?xi64>
+  %near = onnx.Less %dist, %win : (tensor<?x?xi64>, tensor<i64>) -> tensor<?x?xi1>
+  %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<?x?xi64>) -> tensor<?x1x1x?xi64>
+  %pad = onnx.Cast %mu {to = i1} : (tensor<?x1x1x?xi64>) -> tensor<?x1x1x?xi1>
+  // expected-note @+1 {{the match broke here}}
+  %keep = onnx.And %near, %pad : (tensor<?x?xi1>, tensor<?x1x1x?xi1>) -> tensor<?x1x?x?xi1>
+  %s = onnx.Where %keep, %sd, %big : (tensor<?x1x?x?xi1>, tensor<?x4x?x?xf32>, tensor<f32>) -> tensor<?x4x?x?xf32>
+  // expected-remark @+1 {{attention not fused: mask: mask is not a function of the padding mask and the causal position alone}}
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<?x4x?x?xf32> -> tensor<?x4x?x?xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<?x4x?x?xf32>, tensor<?x4x?x16xf32>) -> tensor<?x4x?x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x4x?x16xf32>) -> tensor<?x?x4x16xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<?x?x4x16xf32>, tensor<3xi64>) -> tensor<?x?x64xf32>
+  return %o : tensor<?x?x64xf32>
+}
