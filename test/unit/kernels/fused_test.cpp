@@ -100,6 +100,40 @@ TEST_P(Fused, LayerNorm_SkipWithBroadcastRowsAndSum) {
   }
 }
 
+// RMSNorm (flag 8): no mean subtracted, x / sqrt(mean(x^2) + eps) * gamma,
+// with a residual (the T5 block form) and an offset that a mean-centred
+// LayerNorm would remove; also on strided (non-contiguous) rows.
+TEST_P(Fused, LayerNorm_RMSWithSkip) {
+  const int64_t rows = 4, n = 37;
+  auto x = randomVec(rows * n, 21), skip = randomVec(rows * n, 22),
+       g = randomVec(n, 23);
+  for (float &e : x)
+    e += 3.0f;
+  for (int strided = 0; strided < 2; ++strided) {
+    std::vector<float> y(rows * n * 2), s(rows * n);
+    auto X = view2(x, 0, rows, n, n, 1), S = view2(skip, 0, rows, n, n, 1),
+         Sum = view2(s, 0, rows, n, n, 1);
+    auto Y = strided ? view2(y, 0, rows, n, 2 * n, 2) : view2(y, 0, rows, n, n, 1);
+    auto G = view1(g, n);
+    _mlir_ciface_bertc_skip_layer_norm_f32(&X, &G, &G, &S, &G, &Y, &Sum, 1e-6f,
+                                           /*skip | rms*/ 2 | 8);
+    for (int64_t i = 0; i < rows; ++i) {
+      double ms = 0;
+      std::vector<double> v(n);
+      for (int64_t j = 0; j < n; ++j) {
+        v[j] = (double)x[i * n + j] + skip[i * n + j];
+        ms += v[j] * v[j];
+      }
+      ms /= n;
+      for (int64_t j = 0; j < n; ++j) {
+        double ref = v[j] / std::sqrt(ms + 1e-6) * g[j];
+        float got = strided ? y[i * 2 * n + 2 * j] : y[i * n + j];
+        EXPECT_NEAR(got, ref, 1e-4) << "row " << i << " col " << j;
+      }
+    }
+  }
+}
+
 // Plain LayerNorm (no skip, bias or sum: normalizes x in place of a copy),
 // a row length that is not a whole number of vectors, and a large offset
 // (the variance must be computed around the mean, not as E[x^2] - E[x]^2).
