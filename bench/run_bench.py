@@ -291,8 +291,13 @@ def main():
                    help="comma-separated: ort, ov (OpenVINO; skipped with a note if "
                         "not installed)")
     p.add_argument("--threads", type=int, default=os.cpu_count())
-    p.add_argument("--rounds", type=int, default=3, help="interleaved rounds")
-    p.add_argument("--runs", type=int, default=5, help="timed runs per round and engine")
+    p.add_argument("--rounds", type=int, default=5, help="interleaved rounds")
+    p.add_argument("--runs", type=int, default=5,
+                   help="timed runs per round and engine, at least (see --min-time)")
+    p.add_argument("--min-time", type=float, default=0.5,
+                   help="seconds of timed runs per round and engine, at least: short "
+                        "rows get more runs than --runs (up to 200), from one run of "
+                        "ONNX Runtime timed before the rounds")
     p.add_argument("--warmup", type=int, default=2,
                    help="untimed runs of each engine before the first round (bertc-run "
                         "starts a process per round: 1 untimed run in later rounds)")
@@ -309,12 +314,14 @@ def main():
     p.add_argument("--unfused", action="store_true",
                    help="also time a --no-fusions build of each model (fusion speedup)")
     p.add_argument("--no-wait", action="store_true",
-                   help="do not wait for builds to finish before each row")
+                   help="do not wait for builds to finish before each row (rows during "
+                        "which one ran are still marked busy)")
     p.add_argument("--quick", action="store_true",
                    help="CI smoke test: bert-tiny, 1x16, ORT only, 1 round of 2 runs")
     a = p.parse_args()
     if a.quick:
         a.models, a.shapes, a.rounds, a.runs, a.warmup = "bert-tiny", "1x16", 1, 2, 1
+        a.min_time = 0
         a.peers, a.rows, a.check_shape, a.no_wait = "ort", "*", "1x16", True
     build = os.environ.get("BERTC_BUILD", os.path.join(ROOT, "build"))
     bertc = os.path.join(build, "bin", "bertc")
@@ -358,13 +365,14 @@ def main():
             peers.remove("ov")
     label = {"ort": "ORT", "ov": "OV"}
 
-    watch = None if a.no_wait else BuildWatch()
+    watch = None if a.quick else BuildWatch()
+    wait = watch is not None and not a.no_wait
     busy_start = BuildWatch.running()
     versions = f"ONNX Runtime {ort.__version__}"
     if ov is not None:
         versions += f", OpenVINO {ov.__version__}"
     print(f"# bertc vs {versions}, {a.threads} threads, {a.rounds} rounds x {a.runs} runs "
-          f"after {a.warmup} warm-up, medians")
+          f"(or more, to {a.min_time:g} s a round) after {a.warmup} warm-up, medians")
     cpu = platform.processor() or ""
     try:
         with open("/proc/cpuinfo") as f:
@@ -376,28 +384,32 @@ def main():
           f"{os.getloadavg()[0]:.2f} at start"
           + (f"; build running at start: {', '.join(sorted(busy_start))}" if busy_start else ""))
     # Estimate: each engine runs warmup + rounds x (runs + 1) times per row
-    # (bertc-run's untimed run per round), at ~170 GFLOP/s (a guess from
-    # earlier runs on 2 Zen 4 cores; scaled by the thread count), plus compile
-    # and session set-up.
+    # (bertc-run's untimed run per round), runs raised to fill --min-time,
+    # at ~170 GFLOP/s (a guess from earlier runs on 2 Zen 4 cores; scaled by
+    # the thread count), plus compile and session set-up.
     rate = 85e9 * max(1, a.threads)
     n_eng = 1 + len(peers)
-    est = sum(model_flops(ARCH[MODELS[n]["arch"]], b, s) / rate
-              * (a.warmup + a.rounds * (a.runs + 1)) * n_eng * (2 if a.unfused else 1)
-              for n, b, s in plan)
+
+    def row_est(n, b, s):
+        t1 = model_flops(ARCH[MODELS[n]["arch"]], b, s) / rate
+        per_round = max(a.runs * t1, min(a.min_time, 200 * t1)) + t1
+        return (a.warmup * t1 + a.rounds * per_round) * n_eng * (2 if a.unfused else 1)
+
+    est = sum(row_est(*x) for x in plan)
     est += sum(40 if ARCH[MODELS[n]["arch"]]["hidden"] >= 768 else 10 for n in set(x[0] for x in plan))
     est += 3 * len(plan) * (1 if ov is not None else 0)
     print(f"# {len(plan)} rows; estimated time {est / 60:.1f} min", flush=True)
     t_start = time.time()
 
-    if watch:
+    if wait:
         watch.wait_idle(3600)
     peak, gemm = measure_peak(build, a.threads, a.quick)
     if peak:
         print(f"# fp32 FMA peak measured now ({a.threads} threads): {peak:.1f} GFLOP/s; "
               f"bertc GEMM 128x768x768: {gemm:.1f} GFLOP/s ({100 * gemm / peak:.0f}% of peak)")
     rows, notes, checks = [], [], []
-    flops_done, time_done = 0.0, 0.0
-    total_flops = sum(model_flops(ARCH[MODELS[n]["arch"]], b, s) for n, b, s in plan)
+    est_done, time_done = 0.0, 0.0
+    est_total = sum(row_est(*x) for x in plan)
     for name in names:
         mrows = [(b, s) for n, b, s in plan if n == name]
         if not mrows:
@@ -489,28 +501,33 @@ def main():
             if ov_model is not None:
                 cm, req = ov_compile(batch, seq)
             for attempt in range(2):
-                if watch:
+                if wait:
                     watch.wait_idle(3600)
+                if watch:
                     watch.reset()
                 load0 = os.getloadavg()[0]
+                t = time.perf_counter()
+                sess.run(None, feeds)
+                one_ms = (time.perf_counter() - t) * 1e3
+                runs = max(a.runs, min(200, int(np.ceil(a.min_time * 1e3 / one_ms))))
                 meds = {"bertc": [], "ort": [], "ov": [], "unfused": []}
                 rss = 0
 
                 def t_bertc(first):
                     nonlocal rss
                     w = a.warmup if first else 1
-                    med, r_kb = bertc_bench(bertc_run, lib, files, a.runs, w, a.threads)
+                    med, r_kb = bertc_bench(bertc_run, lib, files, runs, w, a.threads)
                     meds["bertc"].append(med)
                     rss = max(rss, r_kb or 0)
                     if lib_unfused:
                         meds["unfused"].append(
-                            bertc_bench(bertc_run, lib_unfused, files, a.runs, w, a.threads)[0])
+                            bertc_bench(bertc_run, lib_unfused, files, runs, w, a.threads)[0])
 
                 def t_ort(first):
                     for _ in range(a.warmup if first else 0):
                         sess.run(None, feeds)
                     ts = []
-                    for _ in range(a.runs):
+                    for _ in range(runs):
                         t = time.perf_counter()
                         sess.run(None, feeds)
                         ts.append((time.perf_counter() - t) * 1e3)
@@ -522,7 +539,7 @@ def main():
                     for _ in range(a.warmup if first else 0):
                         req.infer()
                     ts = []
-                    for _ in range(a.runs):
+                    for _ in range(runs):
                         t = time.perf_counter()
                         req.infer()
                         ts.append((time.perf_counter() - t) * 1e3)
@@ -538,7 +555,7 @@ def main():
                     for e in engines[k:] + engines[:k]:
                         e(rnd == 0)
                 busy = set(watch.seen) if watch else set()
-                if not busy or attempt == 1:
+                if not busy or attempt == 1 or not wait:
                     break
                 print(f"# {name} {batch}x{seq}: a build ran during the row "
                       f"({', '.join(sorted(busy))}); measuring it again", flush=True)
@@ -552,11 +569,11 @@ def main():
             gf = fl / (b * 1e-3) / 1e9
             rows.append(dict(name=name, batch=batch, seq=seq, b=b, ort=o, ov=v, u=u, gf=gf,
                              rss=rss / 1024, busy=busy, load=load0))
-            flops_done += fl
+            est_done += row_est(name, batch, seq)
             time_done += row_s
-            left = (total_flops - flops_done) / flops_done * time_done if flops_done else 0
+            left = (est_total - est_done) * time_done / est_done if est_done else 0
             print(f"# {name} {batch}x{seq}: bertc {b:.2f} ms, ORT {fmt_ms(o)}, OV {fmt_ms(v)}"
-                  f" ({row_s:.0f} s; {(time.time() - t_start) / 60:.1f} min so far, "
+                  f" ({a.rounds} x {runs} runs, {row_s:.0f} s; {(time.time() - t_start) / 60:.1f} min so far, "
                   f"~{left / 60:.1f} min of timing left)"
                   + (f" [build ran: {', '.join(sorted(busy))}]" if busy else ""), flush=True)
         del sess, ov_model
