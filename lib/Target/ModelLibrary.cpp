@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "bertc/Target/ModelLibrary.h"
 
+#include "bertc/kernel_abi.h"
 #include "bertc/model_abi.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -289,14 +290,14 @@ buildLLVMModule(ModuleOp module, const ModelSignature &signature,
 
   // The widest GEMM micro-kernel the target allows (--mcpu/--mattr): the
   // kernels pick the best the running CPU has, capped by this
-  // (runtime/src/cpu/gemm_dispatch.h: 0 generic, 1 AVX2+FMA, 2 AVX-512F).
-  int kernelIsa = 0;
+  // (BERTC_ISA_* in bertc/kernel_abi.h).
+  int kernelIsa = BERTC_ISA_GENERIC;
   if (const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
       sti && tm.getTargetTriple().isX86()) {
     if (sti->checkFeatures("+avx512f"))
-      kernelIsa = 2;
+      kernelIsa = BERTC_ISA_AVX512;
     else if (sti->checkFeatures("+avx2,+fma"))
-      kernelIsa = 1;
+      kernelIsa = BERTC_ISA_AVX2;
   }
   static const char *const isaNames[] = {"generic", "avx2", "avx512"};
   std::string producer = "bertc 0.1.0 (" + tm.getTargetTriple().str() + ", " +

@@ -9,7 +9,7 @@
 #include "bertc/Conversion/Passes.h"
 #include "bertc/Conversion/RuntimeChecks.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
-#include "bertc/cpu_kernels.h"
+#include "bertc/kernel_abi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -158,7 +158,8 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
       biasArg = rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{1},
                                                  rewriter.getF32Type());
     auto call = callKernel(
-        rewriter, loc, packed ? "bertc_linear_packed_f32" : "bertc_linear_f32",
+        rewriter, loc,
+        packed ? BERTC_KERNEL_LINEAR_PACKED_F32 : BERTC_KERNEL_LINEAR_F32,
         {a, packed ? packed : w, biasArg}, {out},
         {rewriter.getI64IntegerAttr(static_cast<int64_t>(op.getActivation())),
          rewriter.getI64IntegerAttr(bias ? 1 : 0)});
@@ -212,11 +213,13 @@ struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
       outs.push_back(emptyLike2D(rewriter, loc, x, c, rewriter.getF32Type()));
     // A skip broadcast along leading dims has fewer rows: the kernel reads
     // row i of x with row i % skip_rows of skip.
-    int64_t flags = (op.getBeta() ? 1 : 0) | (op.getSkip() ? 2 : 0) |
-                    (op.getBias() ? 4 : 0) | (op.getRms() ? 8 : 0);
+    int64_t flags = (op.getBeta() ? BERTC_LN_BETA : 0) |
+                    (op.getSkip() ? BERTC_LN_SKIP : 0) |
+                    (op.getBias() ? BERTC_LN_BIAS : 0) |
+                    (op.getRms() ? BERTC_LN_RMS : 0);
     auto call = callKernel(
         rewriter, loc,
-        needSum ? "bertc_skip_layer_norm_f32" : "bertc_layer_norm_f32",
+        needSum ? BERTC_KERNEL_SKIP_LAYER_NORM_F32 : BERTC_KERNEL_LAYER_NORM_F32,
         {x, gamma, beta, skip, bias}, outs,
         {op.getEpsilonAttr(), rewriter.getI64IntegerAttr(flags)});
     auto type = cast<RankedTensorType>(op.getOutput().getType());
@@ -271,18 +274,24 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
       keep =
           rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{1, 1}, f32);
     }
+    // The score bias, or an unread [1, 1, 1, 1] placeholder.
+    Value bias = op.getBias();
+    if (!bias)
+      bias = rewriter.create<tensor::EmptyOp>(
+          loc, ArrayRef<int64_t>{1, 1, 1, 1}, f32);
     auto q = op.getQuery();
     SmallVector<OpFoldResult> outShape = dims(rewriter, loc, q);
     outShape[2] = tensor::getMixedSize(rewriter, loc, op.getValue(), 2);
     Value out = rewriter.create<tensor::EmptyOp>(loc, outShape, f32);
     auto call =
-        callKernel(rewriter, loc, "bertc_attention_f32",
-                   {q, op.getKey(), op.getValue(), keep}, {out},
+        callKernel(rewriter, loc, BERTC_KERNEL_ATTENTION_F32,
+                   {q, op.getKey(), op.getValue(), keep, bias}, {out},
                    {op.getNumHeadsAttr(), op.getScaleAttr(),
                     rewriter.getI64IntegerAttr(op.getCausal() ? 1 : 0),
                     op.getMaskValueAttr(),
                     rewriter.getI64IntegerAttr(op.getMaskReplace() ? 1 : 0),
-                    rewriter.getI64IntegerAttr(op.getMask() ? 1 : 0)});
+                    rewriter.getI64IntegerAttr(op.getMask() ? 1 : 0),
+                    rewriter.getI64IntegerAttr(op.getBias() ? 1 : 0)});
     Value r = call.getResult(0);
     if (r.getType() != op.getType())
       r = rewriter.create<tensor::CastOp>(loc, op.getType(), r);

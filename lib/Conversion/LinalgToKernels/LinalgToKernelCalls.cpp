@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "bertc/Conversion/Passes.h"
 #include "bertc/Dialect/Bertc/IR/BertcOps.h"
+#include "bertc/kernel_abi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -159,7 +160,8 @@ struct LinalgToKernelCallsPass
         return b.create<memref::CastOp>(loc, argType, v);
       };
       Value acc = b.create<arith::ConstantIntOp>(loc, accumulate, 64);
-      StringRef name = batched ? "bertc_batch_matmul_f32" : "bertc_matmul_f32";
+      StringRef name =
+          batched ? BERTC_KERNEL_BATCH_MATMUL_F32 : BERTC_KERNEL_MATMUL_F32;
       func::FuncOp callee =
           getOrDeclare(module, name, {argType, argType, argType, i64});
       b.create<func::CallOp>(loc, callee,

@@ -864,10 +864,8 @@ bertc::fusion::evaluateMaskTerm(Value term, int scoresRank, int64_t heads,
         why = {term.getDefiningOp(),
                padInput ? "mask is not a function of the padding mask and the "
                           "causal position alone"
-                        : "a score term that depends on the query and key "
-                          "positions other than causally (e.g. a relative "
-                          "position bias): bertc.attention has no bias "
-                          "operand"};
+                        : "the mask depends on the query and key positions "
+                          "other than causally (e.g. a sliding window)"};
         return failure();
       }
     } while (next(idx, scores));

@@ -49,6 +49,9 @@ struct Match {
   Value mask;
   bool causal = false, maskReplace = false, hasPad = false;
   double maskValue = 0;
+  /// Additive score terms that are not masks (relative position biases),
+  /// each with the factor of the scalings that follow it on the path.
+  SmallVector<std::pair<Value, double>> biases;
   Value output; // the heads-merged value to replace
   bool outSeqFirst = false;
   bool outFlat = false; // [tokens, hidden]
@@ -57,6 +60,186 @@ struct Match {
 struct Failure {
   Operation *op = nullptr;
   std::string reason;
+};
+
+/// The terms on the scores path between the Q K^T MatMul and the Softmax,
+/// sorted into bertc.attention's slots: scalings (scale), mask terms
+/// evaluated on probe inputs (mask, causal, mask_value, mask_replace) and
+/// additive terms that are neither, which become the score bias. An
+/// additive term is always exactly a bias, so only a Where on the scores
+/// can refuse the match.
+struct ScoreTerms {
+  ScoreTerms(Match &m, RankedTensorType scores, int64_t heads)
+      : m(m), scores(scores), heads(heads) {}
+
+  void scaleBy(double f) {
+    m.scale *= f;
+    if (seenMask)
+      m.maskValue *= f;
+    for (auto &b : biases)
+      b.second *= f;
+  }
+
+  /// scores + term: a mask if it evaluates to one that fits the mask slot;
+  /// else split along Add and Where(c, X, finfo.min / -inf); else a bias.
+  LogicalResult addAdditive(Value term, Operation *op, int depth,
+                            Failure &why) {
+    MaskFailure mf;
+    auto table = evaluate(term, mf);
+    std::string unused;
+    if (succeeded(table) && applyAdditive(*table, op, unused))
+      return success();
+    Operation *d = term.getDefiningOp();
+    if (d && depth < 4) {
+      if (auto add = dyn_cast<onnx::AddOp>(d))
+        return success(
+            succeeded(addAdditive(add.getLhs(), op, depth + 1, why)) &&
+            succeeded(addAdditive(add.getRhs(), op, depth + 1, why)));
+      // Where(c, X, f) with f <= -1e30: kept keys get X, the others f, which
+      // absorbs the scores in f32; that is Where(c, scores + X, f).
+      if (auto w = dyn_cast<onnx::WhereOp>(d)) {
+        auto fx = getScalarFloat(w.getX()), fy = getScalarFloat(w.getY());
+        if (fx.has_value() != fy.has_value()) {
+          double f = fx ? *fx : *fy;
+          Value rest = fx ? w.getY() : w.getX();
+          MaskFailure cf;
+          auto cond = evaluate(w.getCondition(), cf);
+          std::string reason;
+          if (f <= -1e30 && succeeded(cond) &&
+              applyWhere(*cond, /*keepWhenTrue=*/!fx, f, reason))
+            return addAdditive(rest, op, depth + 1, why);
+        }
+      }
+    }
+    return addBias(term, op, why);
+  }
+
+  /// Where(cond, scores, filler) or Where(cond, filler, scores).
+  LogicalResult addWhere(Value cond, bool keepWhenTrue, double filler,
+                         Operation *op, Failure &why) {
+    MaskFailure mf;
+    auto table = evaluate(cond, mf);
+    if (failed(table)) {
+      why = {mf.op ? mf.op : op, "mask: " + mf.reason};
+      return failure();
+    }
+    std::string reason;
+    if (!applyWhere(*table, keepWhenTrue, filler, reason)) {
+      why = {op, reason};
+      return failure();
+    }
+    return success();
+  }
+
+  SmallVector<std::pair<Value, double>> biases;
+
+private:
+  FailureOr<MaskTable> evaluate(Value term, MaskFailure &mf) {
+    int rank = scores.getRank();
+    int64_t batchLen = rank == 4 ? scores.getDimSize(0)
+                       : scores.isDynamicDim(0) || scores.getDimSize(0) % heads
+                           ? kDyn
+                           : scores.getDimSize(0) / heads;
+    return evaluateMaskTerm(term, rank, heads, batchLen,
+                            scores.getDimSize(rank - 2),
+                            scores.getDimSize(rank - 1), mf);
+  }
+
+  static bool excluded(double v) { return v <= -1e4; }
+
+  /// Takes an additive mask table if it fits the mask slot (0 for attended
+  /// keys, at most one padding term, causal terms that exclude).
+  bool applyAdditive(const MaskTable &t, Operation *op, std::string &reason) {
+    if (t.value[1][0] != 0) {
+      reason = "additive mask is not 0 for attended tokens";
+      return false;
+    }
+    bool pad = t.usesPad && t.value[0][0] != 0;
+    if (pad && (m.hasPad || (m.mask && m.mask != t.padInput))) {
+      reason = "two padding terms";
+      return false;
+    }
+    if (t.usesCausal && !excluded(t.value[1][1])) {
+      reason = "causal term does not exclude future keys";
+      return false;
+    }
+    if (pad) {
+      m.hasPad = true;
+      m.maskReplace = false;
+      m.maskValue = t.value[0][0];
+      m.mask = t.padInput;
+    }
+    if (t.usesCausal)
+      m.causal = true;
+    seenMask = true;
+    return true;
+  }
+
+  bool applyWhere(const MaskTable &t, bool keepWhenTrue, double filler,
+                  std::string &reason) {
+    auto keeps = [&](int mm, int tri) {
+      return (t.value[mm][tri] != 0) == keepWhenTrue;
+    };
+    if (!keeps(1, 0)) {
+      reason = "Where mask drops attended tokens";
+      return false;
+    }
+    bool pad = t.usesPad && !keeps(0, 0);
+    if (pad && (m.hasPad || (m.mask && m.mask != t.padInput))) {
+      reason = m.mask && m.mask != t.padInput ? "two different padding masks"
+                                              : "two padding terms";
+      return false;
+    }
+    if (t.usesCausal && (keeps(1, 1) || !excluded(filler))) {
+      reason = "causal Where does not exclude future keys";
+      return false;
+    }
+    if (pad) {
+      m.hasPad = true;
+      m.maskReplace = true;
+      m.maskValue = filler;
+      m.mask = t.padInput;
+    }
+    if (t.usesCausal)
+      m.causal = true;
+    seenMask = true;
+    return true;
+  }
+
+  /// A score bias must broadcast to [batch, heads, query, key]; over scores
+  /// with batch and heads merged ([batch * heads, query, key]) only a bias
+  /// shared by every batch row and head can be restated.
+  LogicalResult addBias(Value term, Operation *op, Failure &why) {
+    auto t = dyn_cast<RankedTensorType>(term.getType());
+    int rank = scores.getRank();
+    if (!t || !t.getElementType().isF32() || t.getRank() > rank) {
+      why = {op, "an additive score term that is not an f32 tensor of at most "
+                 "the scores' rank"};
+      return failure();
+    }
+    for (int i = 0; i < t.getRank(); ++i) {
+      int64_t d = t.getDimSize(i),
+              s = scores.getDimSize(rank - t.getRank() + i);
+      if (d != 1 && !ShapedType::isDynamic(d) && !ShapedType::isDynamic(s) &&
+          d != s) {
+        why = {op, "an additive score term that does not broadcast to the "
+                   "scores"};
+        return failure();
+      }
+    }
+    if (rank == 3 && t.getRank() == 3 && t.getDimSize(0) != 1) {
+      why = {op, "a score bias over the merged batch x heads axis: "
+                 "bertc.attention's bias is [batch, heads, query, key]"};
+      return failure();
+    }
+    biases.push_back({term, 1.0});
+    return success();
+  }
+
+  Match &m;
+  RankedTensorType scores;
+  int64_t heads;
+  bool seenMask = false;
 };
 
 /// Users other than onnx.Shape (shape computations only read the sizes,
@@ -82,6 +265,23 @@ bool isScoresLike(Value v, int depth) {
     return llvm::any_of(d->getOperands(),
                         [&](Value o) { return isScoresLike(o, depth + 1); });
   return false;
+}
+
+/// For an op on the scores path none of whose operands is scores-like:
+/// the first op off the Mul/Div/Add/Sub/Where vocabulary on the way back to
+/// a rank >= 3 MatMul of activations (e.g. DeBERTa's Reshape of
+/// [batch * heads, q, k] scores to [batch, heads, q, k]), if any.
+Operation *scoresReachedThrough(Operation *op) {
+  for (Value o : op->getOperands()) {
+    Operation *d = o.getDefiningOp();
+    if (!d || isa<onnx::ConstantOp>(d))
+      continue;
+    if (d->getNumOperands() >= 1 &&
+        isa<onnx::ReshapeOp, onnx::TransposeOp, onnx::CastOp>(d) &&
+        isScoresLike(d->getOperand(0), 0))
+      return d;
+  }
+  return nullptr;
 }
 
 /// Finds the scores MatMul and the path of ops from it to the Softmax input.
@@ -123,11 +323,15 @@ findScoresPath(Value input, Failure &why) {
                     "Softmax (" +
                     op->getName().getStringRef() + ")")
                        .str()};
+      else if (Operation *via = scoresReachedThrough(op))
+        why = {via, ("the scores reach the Softmax through " +
+                     via->getName().getStringRef() +
+                     ", which bertc.attention cannot express")
+                        .str()};
       else
-        why = {op, "cannot tell the scores from the mask at this node (both "
-                   "operands are computed from Q/K products, e.g. DeBERTa's "
-                   "disentangled position terms): bertc.attention has no "
-                   "bias operand"};
+        why = {op, "cannot tell the scores from the other terms at this "
+                   "node (both operands are computed from products of "
+                   "activations)"};
       return failure();
     }
     cur = next;
@@ -206,8 +410,8 @@ FailureOr<Match> matchAttention(onnx::SoftmaxOp softmax, Failure &why) {
     why = {qk, "query and key head shapes differ"};
     return failure();
   }
-  // Scale and mask terms on the path.
-  bool seenMask = false;
+  // Scale, mask and bias terms on the path.
+  ScoreTerms terms(m, st, q->heads);
   Value prev = qk.getResult();
   for (Operation *op : path->second) {
     Value pathV = prev;
@@ -219,112 +423,30 @@ FailureOr<Match> matchAttention(onnx::SoftmaxOp softmax, Failure &why) {
         why = {op, "scores scaled by something other than a scalar constant"};
         return failure();
       }
-      double f = isa<onnx::MulOp>(op) ? *c : 1.0 / *c;
-      m.scale *= f;
-      if (seenMask)
-        m.maskValue *= f;
+      terms.scaleBy(isa<onnx::MulOp>(op) ? *c : 1.0 / *c);
       continue;
     }
-    Value term;
-    bool isWhere = false, keepWhenTrue = true;
-    double filler = 0;
     if (auto add = dyn_cast<onnx::AddOp>(op)) {
-      term = otherOperand(add, pathV);
-    } else if (auto w = dyn_cast<onnx::WhereOp>(op)) {
-      isWhere = true;
+      if (failed(terms.addAdditive(otherOperand(add, pathV), op, 0, why)))
+        return failure();
+      continue;
+    }
+    if (auto w = dyn_cast<onnx::WhereOp>(op)) {
       Value fill = w.getX() == pathV ? w.getY() : w.getX();
-      keepWhenTrue = w.getX() == pathV;
       auto f = getScalarFloat(fill);
       if (!f) {
         why = {op, "Where on the scores without a scalar filler"};
         return failure();
       }
-      filler = *f;
-      term = w.getCondition();
-    } else {
-      why = {op, "unexpected op between the scores MatMul and the Softmax"};
-      return failure();
-    }
-    int rank = st.getRank();
-    int64_t batchLen = rank == 4 ? st.getDimSize(0)
-                       : st.isDynamicDim(0) || st.getDimSize(0) % q->heads
-                           ? kDyn
-                           : st.getDimSize(0) / q->heads;
-    MaskFailure mf;
-    auto table = evaluateMaskTerm(term, rank, q->heads, batchLen,
-                                  st.getDimSize(rank - 2),
-                                  st.getDimSize(rank - 1), mf);
-    if (failed(table)) {
-      why = {mf.op ? mf.op : op, "mask: " + mf.reason};
-      return failure();
-    }
-    struct {
-      double table[2][2];
-      bool usesM, usesTri;
-      Value m;
-    } ev, *e = &ev;
-    for (int a = 0; a < 2; ++a)
-      for (int c = 0; c < 2; ++c)
-        ev.table[a][c] = table->value[a][c];
-    ev.usesM = table->usesPad;
-    ev.usesTri = table->usesCausal;
-    ev.m = table->padInput;
-    if (e->usesM) {
-      if (m.hasPad && m.mask != e->m) {
-        why = {op, "two different padding masks"};
+      if (failed(terms.addWhere(w.getCondition(), w.getX() == pathV, *f, op,
+                                why)))
         return failure();
-      }
-      m.mask = e->m;
+      continue;
     }
-    auto excluded = [](double v) { return v <= -1e4; };
-    if (!isWhere) {
-      if (e->table[1][0] != 0) {
-        why = {op, "additive mask is not 0 for attended tokens"};
-        return failure();
-      }
-      if (e->usesM && e->table[0][0] != 0) {
-        if (m.hasPad) {
-          why = {op, "two padding terms"};
-          return failure();
-        }
-        m.hasPad = true;
-        m.maskReplace = false;
-        m.maskValue = e->table[0][0];
-      }
-      if (e->usesTri) {
-        if (!excluded(e->table[1][1])) {
-          why = {op, "causal term does not exclude future keys"};
-          return failure();
-        }
-        m.causal = true;
-      }
-    } else {
-      auto keeps = [&](int mm, int t) {
-        return (e->table[mm][t] != 0) == keepWhenTrue;
-      };
-      if (!keeps(1, 0)) {
-        why = {op, "Where mask drops attended tokens"};
-        return failure();
-      }
-      if (e->usesM && !keeps(0, 0)) {
-        if (m.hasPad) {
-          why = {op, "two padding terms"};
-          return failure();
-        }
-        m.hasPad = true;
-        m.maskReplace = true;
-        m.maskValue = filler;
-      }
-      if (e->usesTri) {
-        if (keeps(1, 1) || !excluded(filler)) {
-          why = {op, "causal Where does not exclude future keys"};
-          return failure();
-        }
-        m.causal = true;
-      }
-    }
-    seenMask = true;
+    why = {op, "unexpected op between the scores MatMul and the Softmax"};
+    return failure();
   }
+  m.biases = terms.biases;
   if (!m.hasPad)
     m.mask = Value();
   // P V, possibly through the SDPA guard Where(IsNaN(P), 0, P), which turns
@@ -422,6 +544,48 @@ FailureOr<Match> matchAttention(onnx::SoftmaxOp softmax, Failure &why) {
   return failure();
 }
 
+/// The score bias operand: the bias terms, each raised to rank 4
+/// ([batch, heads, query, key], size-1 where they broadcast), scaled by the
+/// factors that followed them on the path, and summed.
+Value buildBias(const Match &m, PatternRewriter &b, Location loc) {
+  Value sum;
+  for (auto [term, factor] : m.biases) {
+    auto t = cast<RankedTensorType>(term.getType());
+    Value v = term;
+    if (t.getRank() < 4) {
+      SmallVector<int64_t> axes, shape(4 - t.getRank(), 1);
+      for (int i = 0; i < 4 - t.getRank(); ++i)
+        axes.push_back(i);
+      shape.append(t.getShape().begin(), t.getShape().end());
+      v = b.create<onnx::UnsqueezeOp>(
+          loc, RankedTensorType::get(shape, t.getElementType()), v,
+          b.getDenseI64ArrayAttr(axes));
+    }
+    if (factor != 1.0) {
+      auto st = RankedTensorType::get({}, b.getF32Type());
+      Value c = b.create<onnx::ConstantOp>(
+          loc, st,
+          DenseElementsAttr::get(st, static_cast<float>(factor)));
+      v = b.create<onnx::MulOp>(loc, v.getType(), v, c);
+    }
+    if (!sum) {
+      sum = v;
+      continue;
+    }
+    auto a = cast<RankedTensorType>(sum.getType()).getShape();
+    auto c = cast<RankedTensorType>(v.getType()).getShape();
+    SmallVector<int64_t> shape;
+    for (int i = 0; i < 4; ++i)
+      shape.push_back(a[i] == 1                    ? c[i]
+                      : c[i] == 1                  ? a[i]
+                      : ShapedType::isDynamic(a[i]) ? c[i]
+                                                    : a[i]);
+    sum = b.create<onnx::AddOp>(
+        loc, RankedTensorType::get(shape, b.getF32Type()), sum, v);
+  }
+  return sum;
+}
+
 void rewriteAttention(const Match &m, PatternRewriter &b) {
     Operation *anchor = m.output.getDefiningOp();
     b.setInsertionPoint(anchor);
@@ -442,8 +606,9 @@ void rewriteAttention(const Match &m, PatternRewriter &b) {
     auto outType = RankedTensorType::get(
         {qt.getDimSize(0), qt.getDimSize(1), vt.getDimSize(2)},
         qt.getElementType());
+    Value bias = buildBias(m, b, loc);
     Value att = b.create<AttentionOp>(
-        loc, outType, q, k, v, m.mask, b.getI64IntegerAttr(m.q.heads),
+        loc, outType, q, k, v, m.mask, bias, b.getI64IntegerAttr(m.q.heads),
         b.getF32FloatAttr(static_cast<float>(m.scale)), b.getBoolAttr(m.causal),
         b.getF32FloatAttr(static_cast<float>(
             std::isinf(m.maskValue) ? (m.maskValue < 0 ? -INFINITY : INFINITY)

@@ -7,6 +7,7 @@
 #ifndef BERTC_CPU_KERNELS_H
 #define BERTC_CPU_KERNELS_H
 
+#include "bertc/kernel_abi.h"
 #include "bertc/model_abi.h"
 
 #include <stddef.h>
@@ -19,6 +20,7 @@ extern "C" {
 typedef struct { float *allocated; float *aligned; int64_t offset; int64_t sizes[1]; int64_t strides[1]; } bertc_memref1d_f32;
 typedef struct { float *allocated; float *aligned; int64_t offset; int64_t sizes[2]; int64_t strides[2]; } bertc_memref2d_f32;
 typedef struct { float *allocated; float *aligned; int64_t offset; int64_t sizes[3]; int64_t strides[3]; } bertc_memref3d_f32;
+typedef struct { float *allocated; float *aligned; int64_t offset; int64_t sizes[4]; int64_t strides[4]; } bertc_memref4d_f32;
 
 /* C[M,N] (= or +=) A[M,K] . B[K,N]; any strides. accumulate != 0: C += A.B. */
 void _mlir_ciface_bertc_matmul_f32(bertc_memref2d_f32 *A, bertc_memref2d_f32 *B,
@@ -29,13 +31,8 @@ void _mlir_ciface_bertc_batch_matmul_f32(bertc_memref3d_f32 *A,
                                          bertc_memref3d_f32 *C,
                                          int64_t accumulate);
 
-/* GEMM register tile: B (weights) panels are NR columns wide. The compiler
- * packs constant weights into this layout at compile time:
- * packed[p][k][j] = W[k][p * NR + j] (zero past N), shape [ceil(N/NR), K, NR]. */
-#define BERTC_GEMM_NR 32
-
 /* Fused kernels (runtime/src/cpu/fused.c), called for bertc-dialect ops.
- * act: 0 none, 1 relu, 2 gelu (erf), 3 gelu (tanh), 4 quick gelu. */
+ * act: BERTC_ACT_* (bertc/kernel_abi.h). W packed: see BERTC_GEMM_NR. */
 void _mlir_ciface_bertc_linear_f32(bertc_memref2d_f32 *a, bertc_memref2d_f32 *w,
                                    bertc_memref1d_f32 *bias, bertc_memref2d_f32 *c,
                                    int64_t act, int64_t has_bias);
@@ -54,7 +51,7 @@ typedef void (*bertc_cpu_gemm_epilogue)(void *ctx, float *c, int64_t ldc,
 void bertc_cpu_sgemm_packed_b(const bertc_memref2d_f32 *a, const float *b_packed,
                               bertc_memref2d_f32 *c, bertc_cpu_gemm_epilogue epi,
                               void *epi_ctx);
-/* flags: 1 beta, 2 skip, 4 bias, 8 RMSNorm (no mean subtracted).
+/* flags: BERTC_LN_* (bertc/kernel_abi.h): beta, skip, bias, RMSNorm.
  * y = LN(x + skip + bias) * gamma + beta. */
 void _mlir_ciface_bertc_layer_norm_f32(bertc_memref2d_f32 *x, bertc_memref1d_f32 *gamma,
                                        bertc_memref1d_f32 *beta, bertc_memref2d_f32 *skip,
@@ -66,12 +63,16 @@ void _mlir_ciface_bertc_skip_layer_norm_f32(
     bertc_memref2d_f32 *skip, bertc_memref1d_f32 *bias, bertc_memref2d_f32 *y,
     bertc_memref2d_f32 *sum, float eps, int64_t flags);
 /* q, k, v, out: [batch, seq, heads * head_size]; keep: [batch, seq_k] (1 =
- * attend, 0 = masked) when has_mask. */
+ * attend, 0 = masked) when has_mask; bias: [batch, heads, seq_q, seq_k],
+ * each dimension possibly 1 (broadcast), added to the scaled scores when
+ * has_bias. Per head: softmax(mask(scale * q k^T + bias)) v. */
 void _mlir_ciface_bertc_attention_f32(bertc_memref3d_f32 *q, bertc_memref3d_f32 *k,
                                       bertc_memref3d_f32 *v, bertc_memref2d_f32 *keep,
+                                      bertc_memref4d_f32 *bias,
                                       bertc_memref3d_f32 *out, int64_t num_heads,
                                       float scale, int64_t causal, float mask_value,
-                                      int64_t mask_replace, int64_t has_mask);
+                                      int64_t mask_replace, int64_t has_mask,
+                                      int64_t has_bias);
 /* Execution context of the current thread's model run (model_glue.c). */
 int32_t bertc_cpu_model_run(bertc_abi_exec_ctx *ctx, void *const *inputs,
                             void *outputs);

@@ -172,7 +172,6 @@ INLINE float lanes_exp_sum(float *p, int64_t n, float m) {
 
 /*===------------------------------ linear -------------------------------===*/
 
-enum { ACT_NONE = 0, ACT_RELU = 1, ACT_GELU_ERF = 2, ACT_GELU_TANH = 3, ACT_QUICK_GELU = 4 };
 
 typedef struct {
   bertc_memref2d_f32 *c;
@@ -193,10 +192,10 @@ INLINE void epilogue_rows_impl(void *arg, int64_t begin, int64_t end) {
       for (int64_t j = 0; j < n; ++j) {
         float x = AT2(c, i, j) + (a->has_bias ? AT1(a->bias, j) : 0.0f);
         switch (a->act) {
-        case ACT_RELU: x = x > 0 ? x : 0; break;
-        case ACT_GELU_ERF: x = 0.5f * x * (1.0f + fast_erf(x * 0.70710678118654752f)); break;
-        case ACT_GELU_TANH: x = 0.5f * x * (1.0f + fast_tanh(0.7978845608028654f * (x + 0.044715f * x * x * x))); break;
-        case ACT_QUICK_GELU: x = x / (1.0f + fast_exp(-1.702f * x)); break;
+        case BERTC_ACT_RELU: x = x > 0 ? x : 0; break;
+        case BERTC_ACT_GELU_ERF: x = 0.5f * x * (1.0f + fast_erf(x * 0.70710678118654752f)); break;
+        case BERTC_ACT_GELU_TANH: x = 0.5f * x * (1.0f + fast_tanh(0.7978845608028654f * (x + 0.044715f * x * x * x))); break;
+        case BERTC_ACT_QUICK_GELU: x = x / (1.0f + fast_exp(-1.702f * x)); break;
         default: break;
         }
         AT2(c, i, j) = x;
@@ -215,21 +214,21 @@ INLINE void epilogue_rows_impl(void *arg, int64_t begin, int64_t end) {
       }
     }
     switch (a->act) {
-    case ACT_RELU:
+    case BERTC_ACT_RELU:
       for (int64_t j = 0; j < n; ++j)
         row[j] = row[j] > 0 ? row[j] : 0;
       break;
-    case ACT_GELU_ERF:
+    case BERTC_ACT_GELU_ERF:
       for (int64_t j = 0; j < n; ++j)
         row[j] = 0.5f * row[j] * (1.0f + fast_erf(row[j] * 0.70710678118654752f));
       break;
-    case ACT_GELU_TANH:
+    case BERTC_ACT_GELU_TANH:
       for (int64_t j = 0; j < n; ++j) {
         float x = row[j];
         row[j] = 0.5f * x * (1.0f + fast_tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
       }
       break;
-    case ACT_QUICK_GELU:
+    case BERTC_ACT_QUICK_GELU:
       for (int64_t j = 0; j < n; ++j)
         row[j] = row[j] / (1.0f + fast_exp(-1.702f * row[j]));
       break;
@@ -265,21 +264,21 @@ INLINE void epilogue_block_impl(void *ctx, float *c, int64_t ldc, int64_t cs,
       for (int64_t j = 0; j < cols; ++j)
         row[j] += bias[j];
     switch (a->act) {
-    case ACT_RELU:
+    case BERTC_ACT_RELU:
       for (int64_t j = 0; j < cols; ++j)
         row[j] = row[j] > 0 ? row[j] : 0;
       break;
-    case ACT_GELU_ERF:
+    case BERTC_ACT_GELU_ERF:
       for (int64_t j = 0; j < cols; ++j)
         row[j] = 0.5f * row[j] * (1.0f + fast_erf(row[j] * 0.70710678118654752f));
       break;
-    case ACT_GELU_TANH:
+    case BERTC_ACT_GELU_TANH:
       for (int64_t j = 0; j < cols; ++j) {
         float x = row[j];
         row[j] = 0.5f * x * (1.0f + fast_tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
       }
       break;
-    case ACT_QUICK_GELU:
+    case BERTC_ACT_QUICK_GELU:
       for (int64_t j = 0; j < cols; ++j)
         row[j] = row[j] / (1.0f + fast_exp(-1.702f * row[j]));
       break;
@@ -301,7 +300,7 @@ void _mlir_ciface_bertc_linear_packed_f32(bertc_memref2d_f32 *a,
                            "linear: packed weight does not match the operands");
     return;
   }
-  if (!has_bias && act == ACT_NONE) {
+  if (!has_bias && act == BERTC_ACT_NONE) {
     bertc_cpu_sgemm_packed_b(a, wp->aligned + wp->offset, c, NULL, NULL);
     return;
   }
@@ -319,7 +318,7 @@ void _mlir_ciface_bertc_linear_f32(bertc_memref2d_f32 *a, bertc_memref2d_f32 *w,
 
 static void linear_epilogue(bertc_memref2d_f32 *c, bertc_memref1d_f32 *bias,
                             int64_t act, int64_t has_bias) {
-  if (!has_bias && act == ACT_NONE)
+  if (!has_bias && act == BERTC_ACT_NONE)
     return;
   epilogue_args args = {c, bias, act, has_bias};
   int64_t m = c->sizes[0];
@@ -340,8 +339,10 @@ typedef struct {
 INLINE void ln_rows_impl(void *arg, int64_t begin, int64_t end) {
   const ln_args *a = (const ln_args *)arg;
   int64_t n = a->x->sizes[1];
-  int has_beta = a->flags & 1, has_skip = (a->flags >> 1) & 1,
-      has_bias = (a->flags >> 2) & 1, rms = (a->flags >> 3) & 1;
+  int has_beta = (a->flags & BERTC_LN_BETA) != 0,
+      has_skip = (a->flags & BERTC_LN_SKIP) != 0,
+      has_bias = (a->flags & BERTC_LN_BIAS) != 0,
+      rms = (a->flags & BERTC_LN_RMS) != 0;
   /* skip may broadcast along leading dims: fewer rows, repeating. */
   int64_t skip_rows = has_skip && a->skip->sizes[0] > 0 ? a->skip->sizes[0] : 1;
   float *tmp = NULL;
@@ -462,10 +463,31 @@ void _mlir_ciface_bertc_skip_layer_norm_f32(
 typedef struct {
   const bertc_memref3d_f32 *q, *k, *v;
   const bertc_memref2d_f32 *keep;
+  const bertc_memref4d_f32 *bias;
   bertc_memref3d_f32 *out;
-  int64_t heads, dk, dv, causal, replace, has_mask;
+  int64_t heads, dk, dv, causal, replace, has_mask, has_bias;
   float scale, mask_value;
 } attn_args;
+
+/* One (batch, head)'s rows of the score bias: row i, key j at
+ * base[i * rs + j * cs] (rs, cs 0 where that dimension broadcasts). */
+typedef struct {
+  const float *base;
+  int64_t rs, cs;
+} bias_rows;
+
+static bias_rows bias_for(const attn_args *a, int64_t b, int64_t h) {
+  bias_rows r = {NULL, 0, 0};
+  if (!a->has_bias)
+    return r;
+  const bertc_memref4d_f32 *m = a->bias;
+  int64_t off = m->offset + (m->sizes[0] == 1 ? 0 : b * m->strides[0]) +
+                (m->sizes[1] == 1 ? 0 : h * m->strides[1]);
+  r.base = m->aligned + off;
+  r.rs = m->sizes[2] == 1 ? 0 : m->strides[2];
+  r.cs = m->sizes[3] == 1 ? 0 : m->strides[3];
+  return r;
+}
 
 #define AT3(m, b, i, j) \
   ((m)->aligned[(m)->offset + (b) * (m)->strides[0] + (i) * (m)->strides[1] + (j) * (m)->strides[2]])
@@ -526,12 +548,13 @@ static void mask_terms(const attn_args *a, int64_t b, int64_t sk, float *addv,
 }
 
 /* Rows of raw scores -> unnormalized probabilities exp(v - max), where
- * v = scale * s (+ mask); inv[r] = 1 / sum (0 if every key is excluded).
- * Normalization is applied to the P.V output rows instead (head_size
- * values per row instead of seq_k). */
+ * v = scale * s (+ bias) (+ mask); inv[r] = 1 / sum (0 if every key is
+ * excluded). Normalization is applied to the P.V output rows instead
+ * (head_size values per row instead of seq_k). */
 INLINE void softmax_rows_impl(const attn_args *a, int64_t i0, int64_t rows,
                          float *sc, int64_t ld, int64_t sk, int64_t sq,
-                         const float *addv, const float *keepv, float *inv) {
+                         const float *addv, const float *keepv,
+                         bias_rows br, float *inv) {
   const float scale = a->scale, mv = a->mask_value;
   const int replace = a->has_mask && a->replace;
   for (int64_t r = 0; r < rows; ++r) {
@@ -542,7 +565,21 @@ INLINE void softmax_rows_impl(const attn_args *a, int64_t i0, int64_t rows,
       limit = sk;
     if (limit < 0)
       limit = 0;
-    if (replace)
+    if (br.base) {
+      const float *bi = br.base + i * br.rs;
+      if (br.cs == 1)
+        for (int64_t j = 0; j < limit; ++j)
+          row[j] = row[j] * scale + bi[j];
+      else
+        for (int64_t j = 0; j < limit; ++j)
+          row[j] = row[j] * scale + bi[j * br.cs];
+      if (replace)
+        for (int64_t j = 0; j < limit; ++j)
+          row[j] = keepv[j] != 0.0f ? row[j] : mv;
+      else
+        for (int64_t j = 0; j < limit; ++j)
+          row[j] += addv[j];
+    } else if (replace)
       for (int64_t j = 0; j < limit; ++j)
         row[j] = keepv[j] != 0.0f ? row[j] * scale : mv;
     else
@@ -561,7 +598,7 @@ INLINE void softmax_rows_impl(const attn_args *a, int64_t i0, int64_t rows,
     inv[r] = 1.0f / total;
   }
 }
-MULTIVERSION(softmax_rows, (const attn_args *a, int64_t i0, int64_t rows, float *sc, int64_t ld, int64_t sk, int64_t sq, const float *addv, const float *keepv, float *inv), (a, i0, rows, sc, ld, sk, sq, addv, keepv, inv))
+MULTIVERSION(softmax_rows, (const attn_args *a, int64_t i0, int64_t rows, float *sc, int64_t ld, int64_t sk, int64_t sq, const float *addv, const float *keepv, bias_rows br, float *inv), (a, i0, rows, sc, ld, sk, sq, addv, keepv, br, inv))
 
 static void attn_head_gemm(const attn_args *a, int64_t b, int64_t h,
                            float *sc, const float *addv, const float *keepv,
@@ -580,7 +617,8 @@ static void attn_head_gemm(const attn_args *a, int64_t b, int64_t h,
                              {dk, sk}, {k->strides[2], k->strides[1]}};
     bertc_memref2d_f32 S = {sc, sc, 0, {rows, sk}, {sk, 1}};
     _mlir_ciface_bertc_matmul_f32(&Q, &KT, &S, 0);
-    softmax_rows(a, i0, rows, sc, sk, sk, sq, addv, keepv, inv);
+    softmax_rows(a, i0, rows, sc, sk, sk, sq, addv, keepv, bias_for(a, b, h),
+                 inv);
     bertc_memref2d_f32 V = {v->allocated, v->aligned,
                             v->offset + b * v->strides[0] + h * dv * v->strides[2],
                             {sk, dv}, {v->strides[1], v->strides[2]}};
@@ -650,7 +688,8 @@ INLINE void attn_head_small_impl(const attn_args *a, int64_t b, int64_t h,
   gather_head_t(a->k, b, h * dk, sk, dk, skp, kt);
   gather_head_pad(a->v, b, h * dv, sk, dv, dvp, vh);
   small_gemm(sq, skp, dk, qh, dk, kt, skp, sc, skp);
-  softmax_rows_impl(a, 0, sq, sc, skp, sk, sq, addv, keepv, inv);
+  softmax_rows_impl(a, 0, sq, sc, skp, sk, sq, addv, keepv, bias_for(a, b, h),
+                    inv);
   small_gemm(sq, dvp, sk, sc, skp, vh, dvp, ob, dvp);
   for (int64_t i = 0; i < sq; ++i) {
     const float s = inv[i];
@@ -719,16 +758,28 @@ static void attn_tasks(void *arg, int64_t begin, int64_t end) {
 
 void _mlir_ciface_bertc_attention_f32(bertc_memref3d_f32 *q, bertc_memref3d_f32 *k,
                                       bertc_memref3d_f32 *v, bertc_memref2d_f32 *keep,
+                                      bertc_memref4d_f32 *bias,
                                       bertc_memref3d_f32 *out, int64_t num_heads,
                                       float scale, int64_t causal, float mask_value,
-                                      int64_t mask_replace, int64_t has_mask) {
+                                      int64_t mask_replace, int64_t has_mask,
+                                      int64_t has_bias) {
   if (num_heads <= 0 || q->sizes[2] % num_heads || v->sizes[2] % num_heads) {
     bertc_cpu_report_error(BERTC_ABI_ERROR_INTERNAL,
                            "attention: hidden size is not a multiple of the heads");
     return;
   }
-  attn_args args = {q, k, v, keep, out, num_heads, q->sizes[2] / num_heads,
-                    v->sizes[2] / num_heads, causal, mask_replace, has_mask,
-                    scale, mask_value};
+  if (has_bias) {
+    int64_t want[4] = {q->sizes[0], num_heads, q->sizes[1], k->sizes[1]};
+    for (int d = 0; d < 4; ++d)
+      if (bias->sizes[d] != 1 && bias->sizes[d] != want[d]) {
+        bertc_cpu_report_error(BERTC_ABI_ERROR_INVALID_INPUT,
+                               "attention: the score bias does not broadcast "
+                               "to [batch, heads, seq_q, seq_k]");
+        return;
+      }
+  }
+  attn_args args = {q, k, v, keep, bias, out, num_heads,
+                    q->sizes[2] / num_heads, v->sizes[2] / num_heads, causal,
+                    mask_replace, has_mask, has_bias, scale, mask_value};
   bertc_cpu_parallel_for(q->sizes[0] * num_heads, 1, attn_tasks, &args);
 }

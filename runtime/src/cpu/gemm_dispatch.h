@@ -7,14 +7,16 @@
 #ifndef BERTC_CPU_GEMM_DISPATCH_H
 #define BERTC_CPU_GEMM_DISPATCH_H
 
+#include "bertc/kernel_abi.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 enum {
-  BERTC_GEMM_ISA_GENERIC = 0, /* portable C (baseline x86-64: SSE2) */
-  BERTC_GEMM_ISA_AVX2 = 1,    /* AVX2 + FMA, 6 x 16 sub-tiles */
-  BERTC_GEMM_ISA_AVX512 = 2   /* AVX-512F, 12 x 32 tile */
+  BERTC_GEMM_ISA_GENERIC = BERTC_ISA_GENERIC, /* portable C */
+  BERTC_GEMM_ISA_AVX2 = BERTC_ISA_AVX2,       /* 6 x 16 sub-tiles */
+  BERTC_GEMM_ISA_AVX512 = BERTC_ISA_AVX512    /* 12 x 32 tile */
 };
 
 /* The best ISA this CPU supports. */

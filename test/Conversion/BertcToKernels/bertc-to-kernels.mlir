@@ -32,9 +32,21 @@ func.func @skip_layer_norm(%x: tensor<?x8xf32>, %r: tensor<?x8xf32>, %g: tensor<
 // CHECK: %[[K:.*]] = linalg.generic
 // CHECK: arith.cmpi ne
 // CHECK: arith.uitofp
-// CHECK: bertc.call_kernel @bertc_attention_f32(%arg0, %arg0, %arg0, %[[K]] : {{.*}}) outs(%{{.*}} : tensor<?x?x64xf32>) {params = [4, 1.250000e-01 : f32, 0, -1.000000e+04 : f32, 0, 1]}
+// CHECK: %[[NB:.*]] = tensor.empty() : tensor<1x1x1x1xf32>
+// CHECK: bertc.call_kernel @bertc_attention_f32(%arg0, %arg0, %arg0, %[[K]], %[[NB]] : {{.*}}) outs(%{{.*}} : tensor<?x?x64xf32>) {params = [4, 1.250000e-01 : f32, 0, -1.000000e+04 : f32, 0, 1, 0]}
 func.func @attention(%q: tensor<?x?x64xf32>, %m: tensor<?x?xi64>) -> tensor<?x?x64xf32> {
   %0 = bertc.attention %q, %q, %q mask %m {num_heads = 4 : i64, scale = 0.125 : f32, causal = false, mask_value = -10000.0 : f32, mask_replace = false} : (tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?xi64>) -> tensor<?x?x64xf32>
+  return %0 : tensor<?x?x64xf32>
+}
+
+// -----
+
+// A score bias (relative position bias, broadcast over the batch) is passed
+// as is, with has_bias = 1.
+// CHECK-LABEL: func.func @attention_bias
+// CHECK: bertc.call_kernel @bertc_attention_f32(%arg0, %arg0, %arg0, %{{.*}}, %arg1 : {{.*}}tensor<1x4x?x?xf32>) outs(%{{.*}} : tensor<?x?x64xf32>) {params = [4, 1.000000e+00 : f32, 0, 0.000000e+00 : f32, 0, 0, 1]}
+func.func @attention_bias(%q: tensor<?x?x64xf32>, %b: tensor<1x4x?x?xf32>) -> tensor<?x?x64xf32> {
+  %0 = bertc.attention %q, %q, %q bias %b {num_heads = 4 : i64, scale = 1.0 : f32, causal = false, mask_value = 0.0 : f32, mask_replace = false} : (tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<1x4x?x?xf32>) -> tensor<?x?x64xf32>
   return %0 : tensor<?x?x64xf32>
 }
 

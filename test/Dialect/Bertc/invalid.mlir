@@ -45,3 +45,19 @@ func.func @attention_mask_rank(%q: tensor<1x4x64xf32>, %m: tensor<1x1x4xi64>) ->
   %0 = bertc.attention %q, %q, %q mask %m {num_heads = 4 : i64, scale = 1.0 : f32, causal = false, mask_value = 0.0 : f32, mask_replace = false} : (tensor<1x4x64xf32>, tensor<1x4x64xf32>, tensor<1x4x64xf32>, tensor<1x1x4xi64>) -> tensor<1x4x64xf32>
   return %0 : tensor<1x4x64xf32>
 }
+
+// -----
+
+func.func @attention_bias_rank(%q: tensor<1x4x64xf32>, %b: tensor<4x4xf32>) -> tensor<1x4x64xf32> {
+  // expected-error @+1 {{'bertc.attention' op bias must be [batch, num_heads, seq_q, seq_k], got 'tensor<4x4xf32>'}}
+  %0 = bertc.attention %q, %q, %q bias %b {num_heads = 4 : i64, scale = 1.0 : f32, causal = false, mask_value = 0.0 : f32, mask_replace = false} : (tensor<1x4x64xf32>, tensor<1x4x64xf32>, tensor<1x4x64xf32>, tensor<4x4xf32>) -> tensor<1x4x64xf32>
+  return %0 : tensor<1x4x64xf32>
+}
+
+// -----
+
+func.func @attention_bias_heads(%q: tensor<1x4x64xf32>, %b: tensor<1x3x4x4xf32>) -> tensor<1x4x64xf32> {
+  // expected-error @+1 {{'bertc.attention' op bias dimension 1 is 3: neither 1 nor num_heads (4)}}
+  %0 = bertc.attention %q, %q, %q bias %b {num_heads = 4 : i64, scale = 1.0 : f32, causal = false, mask_value = 0.0 : f32, mask_replace = false} : (tensor<1x4x64xf32>, tensor<1x4x64xf32>, tensor<1x4x64xf32>, tensor<1x3x4x4xf32>) -> tensor<1x4x64xf32>
+  return %0 : tensor<1x4x64xf32>
+}

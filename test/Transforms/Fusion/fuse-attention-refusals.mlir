@@ -116,7 +116,7 @@ func.func @two_score_terms(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: t
   %sc2 = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
   // expected-note @+1 {{the match broke here}}
   %s = onnx.Add %sd, %sc2 : (tensor<2x4x8x8xf32>, tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
-  // expected-remark @+1 {{attention not fused: cannot tell the scores from the mask at this node (both operands are computed from Q/K products, e.g. DeBERTa's disentangled position terms): bertc.attention has no bias operand}}
+  // expected-remark @+1 {{attention not fused: cannot tell the scores from the other terms at this node (both operands are computed from products of activations)}}
   %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
   %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
@@ -281,37 +281,6 @@ func.func @probs_not_lhs(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: ten
 
 // -----
 
-// The additive mask is -10000 where the mask is 1 (attended).
-func.func @mask_attended_nonzero(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
-  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
-  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
-  %sq = onnx.Constant dense<4.0> : tensor<f32>
-  %one = onnx.Constant dense<1.0> : tensor<f32>
-  %big = onnx.Constant dense<-10000.0> : tensor<f32>
-  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
-  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
-  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
-  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
-  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
-  %vh0 = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
-  %vh = onnx.Identity %vh0 : tensor<2x4x8x16xf32>
-  %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
-  %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
-  %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
-  %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xf32>
-  %ext = onnx.Mul %mf, %big : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
-  // expected-note @+1 {{the match broke here}}
-  %s = onnx.Add %sd, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
-  // expected-remark @+1 {{attention not fused: additive mask is not 0 for attended tokens}}
-  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
-  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
-  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
-  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
-  return %o : tensor<2x8x64xf32>
-}
-
-// -----
-
 // Where replaces the scores of attended tokens.
 func.func @where_drops_attended(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
   %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
@@ -343,36 +312,8 @@ func.func @where_drops_attended(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, 
 
 // -----
 
-// A causal term that adds only -1 to future keys.
-func.func @causal_too_weak(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
-  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
-  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
-  %sq = onnx.Constant dense<4.0> : tensor<f32>
-  %one = onnx.Constant dense<1.0> : tensor<f32>
-  %big = onnx.Constant dense<-10000.0> : tensor<f32>
-  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
-  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
-  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
-  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
-  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
-  %vh0 = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
-  %vh = onnx.Identity %vh0 : tensor<2x4x8x16xf32>
-  %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
-  %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
-  %cm = onnx.Constant dense<[[0.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0], [0.0, 0.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0], [0.0, 0.0, 0.0, -1.0, -1.0, -1.0, -1.0, -1.0], [0.0, 0.0, 0.0, 0.0, -1.0, -1.0, -1.0, -1.0], [0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -1.0, -1.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -1.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]> : tensor<8x8xf32>
-  // expected-note @+1 {{the match broke here}}
-  %s = onnx.Add %sd, %cm : (tensor<2x4x8x8xf32>, tensor<8x8xf32>) -> tensor<2x4x8x8xf32>
-  // expected-remark @+1 {{attention not fused: causal term does not exclude future keys}}
-  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
-  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
-  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
-  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
-  return %o : tensor<2x8x64xf32>
-}
-
-// -----
-
-// The same padding mask added twice.
+// The same padding mask applied twice by Where (added twice, the second
+// term is a score bias).
 func.func @two_padding_terms(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
   %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
   %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
@@ -389,12 +330,11 @@ func.func @two_padding_terms(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v:
   %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
   %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
   %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
-  %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xf32>
-  %inv = onnx.Sub %one, %mf : (tensor<f32>, tensor<2x1x1x8xf32>) -> tensor<2x1x1x8xf32>
-  %ext = onnx.Mul %inv, %big : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
-  %s = onnx.Add %sd, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %zero = onnx.Constant dense<0> : tensor<i64>
+  %pad = onnx.Equal %mu, %zero : (tensor<2x1x1x8xi64>, tensor<i64>) -> tensor<2x1x1x8xi1>
+  %s = onnx.Where %pad, %big, %sd : (tensor<2x1x1x8xi1>, tensor<f32>, tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
   // expected-note @+1 {{the match broke here}}
-  %s2 = onnx.Add %s, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %s2 = onnx.Where %pad, %big, %s : (tensor<2x1x1x8xi1>, tensor<f32>, tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
   // expected-remark @+1 {{attention not fused: two padding terms}}
   %p = onnx.Softmax %s2 {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
@@ -405,7 +345,7 @@ func.func @two_padding_terms(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v:
 
 // -----
 
-// Two padding masks from two inputs, in two terms.
+// Two padding masks from two inputs, applied by two Wheres.
 func.func @two_mask_inputs(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>, %m2: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
   %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
   %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
@@ -422,16 +362,13 @@ func.func @two_mask_inputs(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: t
   %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
   %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
   %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
-  %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xf32>
-  %inv = onnx.Sub %one, %mf : (tensor<f32>, tensor<2x1x1x8xf32>) -> tensor<2x1x1x8xf32>
-  %ext = onnx.Mul %inv, %big : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
   %mu2 = onnx.Unsqueeze %m2 {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
-  %mf2 = onnx.Cast %mu2 {to = f32} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xf32>
-  %inv2 = onnx.Sub %one, %mf2 : (tensor<f32>, tensor<2x1x1x8xf32>) -> tensor<2x1x1x8xf32>
-  %ext2 = onnx.Mul %inv2, %big : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
-  %s = onnx.Add %sd, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %zero = onnx.Constant dense<0> : tensor<i64>
+  %pad = onnx.Equal %mu, %zero : (tensor<2x1x1x8xi64>, tensor<i64>) -> tensor<2x1x1x8xi1>
+  %pad2 = onnx.Equal %mu2, %zero : (tensor<2x1x1x8xi64>, tensor<i64>) -> tensor<2x1x1x8xi1>
+  %s = onnx.Where %pad, %big, %sd : (tensor<2x1x1x8xi1>, tensor<f32>, tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
   // expected-note @+1 {{the match broke here}}
-  %s2 = onnx.Add %s, %ext2 : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %s2 = onnx.Where %pad2, %big, %s : (tensor<2x1x1x8xi1>, tensor<f32>, tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
   // expected-remark @+1 {{attention not fused: two different padding masks}}
   %p = onnx.Softmax %s2 {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
@@ -442,7 +379,7 @@ func.func @two_mask_inputs(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: t
 
 // -----
 
-// One mask term that reads two inputs.
+// One Where condition that reads two inputs.
 func.func @mask_two_inputs_one_term(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>, %m2: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
   %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
   %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
@@ -460,11 +397,10 @@ func.func @mask_two_inputs_one_term(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf3
   %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
   %mm = onnx.Mul %m, %m2 : (tensor<2x8xi64>, tensor<2x8xi64>) -> tensor<2x8xi64>
   %mu = onnx.Unsqueeze %mm {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
-  %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xf32>
-  %inv = onnx.Sub %one, %mf : (tensor<f32>, tensor<2x1x1x8xf32>) -> tensor<2x1x1x8xf32>
+  %zero = onnx.Constant dense<0> : tensor<i64>
   // expected-note @+1 {{the match broke here}}
-  %ext = onnx.Mul %inv, %big : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
-  %s = onnx.Add %sd, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %pad = onnx.Equal %mu, %zero : (tensor<2x1x1x8xi64>, tensor<i64>) -> tensor<2x1x1x8xi1>
+  %s = onnx.Where %pad, %big, %sd : (tensor<2x1x1x8xi1>, tensor<f32>, tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
   // expected-remark @+1 {{attention not fused: mask: the mask depends on two different inputs}}
   %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
@@ -475,7 +411,8 @@ func.func @mask_two_inputs_one_term(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf3
 
 // -----
 
-// The additive term is a float graph input (data, not a mask).
+// The Where condition is computed from a float graph input (data, not a
+// mask).
 func.func @mask_from_float_input(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>, %b: tensor<2x1x1x8xf32>) -> (tensor<2x8x64xf32>) {
   %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
   %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
@@ -491,8 +428,10 @@ func.func @mask_from_float_input(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>,
   %vh = onnx.Identity %vh0 : tensor<2x4x8x16xf32>
   %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
   %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
+  %fz = onnx.Constant dense<0.0> : tensor<f32>
+  %keep = onnx.Greater %b, %fz : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xi1>
   // expected-note @+1 {{the match broke here}}
-  %s = onnx.Add %sd, %b : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %s = onnx.Where %keep, %sd, %big : (tensor<2x1x1x8xi1>, tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
   // expected-remark @+1 {{attention not fused: mask: the mask depends on an input that is not a 2-D integer [batch, sequence] mask}}
   %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
@@ -503,8 +442,10 @@ func.func @mask_from_float_input(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>,
 
 // -----
 
-// A constant score bias that varies with the query and key positions (relative position bias).
-func.func @position_bias(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
+// A Where condition that depends on the query and key positions other than
+// causally (a window |k - q| <= 2). (As an additive term, a relative
+// position bias, it is the score bias operand: fuse-attention.mlir.)
+func.func @position_window(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
   %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
   %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
   %sq = onnx.Constant dense<4.0> : tensor<f32>
@@ -525,10 +466,12 @@ func.func @position_bias(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: ten
   %r = onnx.Range %z0, %e8, %i1 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<8xi64>
   %rq = onnx.Unsqueeze %r {axes = array<i64: 1>} : (tensor<8xi64>) -> tensor<8x1xi64>
   %d = onnx.Sub %r, %rq : (tensor<8xi64>, tensor<8x1xi64>) -> tensor<8x8xi64>
+  %ad = onnx.Abs %d : tensor<8x8xi64>
+  %w = onnx.Constant dense<2> : tensor<i64>
   // expected-note @+1 {{the match broke here}}
-  %bias = onnx.Cast %d {to = f32} : (tensor<8x8xi64>) -> tensor<8x8xf32>
-  %s = onnx.Add %sd, %bias : (tensor<2x4x8x8xf32>, tensor<8x8xf32>) -> tensor<2x4x8x8xf32>
-  // expected-remark @+1 {{attention not fused: mask: a score term that depends on the query and key positions other than causally (e.g. a relative position bias): bertc.attention has no bias operand}}
+  %far = onnx.Greater %ad, %w : (tensor<8x8xi64>, tensor<i64>) -> tensor<8x8xi1>
+  %s = onnx.Where %far, %big, %sd : (tensor<8x8xi1>, tensor<f32>, tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
+  // expected-remark @+1 {{attention not fused: mask: the mask depends on the query and key positions other than causally (e.g. a sliding window)}}
   %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
   %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
@@ -538,7 +481,7 @@ func.func @position_bias(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: ten
 
 // -----
 
-// A mask term through an op the mask interpreter does not know (Tanh).
+// A Where condition through an op the mask interpreter does not know (Tanh).
 func.func @mask_unsupported_op(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
   %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
   %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
@@ -560,7 +503,9 @@ func.func @mask_unsupported_op(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %
   %ext = onnx.Mul %inv, %big : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
   // expected-note @+1 {{the match broke here}}
   %ext2 = onnx.Tanh %ext : tensor<2x1x1x8xf32>
-  %s = onnx.Add %sd, %ext2 : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %half = onnx.Constant dense<-0.5> : tensor<f32>
+  %keep = onnx.Greater %ext2, %half : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xi1>
+  %s = onnx.Where %keep, %sd, %big : (tensor<2x1x1x8xi1>, tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
   // expected-remark @+1 {{attention not fused: mask: unsupported op in the mask subgraph (onnx.Tanh)}}
   %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
@@ -571,7 +516,8 @@ func.func @mask_unsupported_op(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %
 
 // -----
 
-// The mask differs per head ([batch, heads, 1, key] from a per-head constant).
+// The Where mask differs per head ([batch, heads, 1, key] from a per-head
+// constant): heads 1 and 3 attend to padding too.
 func.func @mask_on_heads(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
   %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
   %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
@@ -591,10 +537,12 @@ func.func @mask_on_heads(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: ten
   %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xf32>
   %inv = onnx.Sub %one, %mf : (tensor<f32>, tensor<2x1x1x8xf32>) -> tensor<2x1x1x8xf32>
   %ext = onnx.Mul %inv, %big : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
-  %hw = onnx.Constant dense<[[[[1.0]], [[2.0]], [[3.0]], [[4.0]]]]> : tensor<1x4x1x1xf32>
+  %hw = onnx.Constant dense<[[[[0.0]], [[1.0]], [[0.0]], [[1.0]]]]> : tensor<1x4x1x1xf32>
+  %mh = onnx.Add %mf, %hw : (tensor<2x1x1x8xf32>, tensor<1x4x1x1xf32>) -> tensor<2x4x1x8xf32>
+  %th = onnx.Constant dense<0.5> : tensor<f32>
   // expected-note @+1 {{the match broke here}}
-  %ext2 = onnx.Mul %ext, %hw : (tensor<2x1x1x8xf32>, tensor<1x4x1x1xf32>) -> tensor<2x4x1x8xf32>
-  %s = onnx.Add %sd, %ext2 : (tensor<2x4x8x8xf32>, tensor<2x4x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %keep = onnx.Greater %mh, %th : (tensor<2x4x1x8xf32>, tensor<f32>) -> tensor<2x4x1x8xi1>
+  %s = onnx.Where %keep, %sd, %big : (tensor<2x4x1x8xi1>, tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
   // expected-remark @+1 {{attention not fused: mask: mask is not a function of the padding mask and the causal position alone}}
   %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
@@ -744,4 +692,32 @@ func.func @sliding_window(%q: tensor<?x?x64xf32>, %k: tensor<?x?x64xf32>, %v: te
   %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<?x4x?x16xf32>) -> tensor<?x?x4x16xf32>
   %o = onnx.Reshape %ct, %s3 : (tensor<?x?x4x16xf32>, tensor<3xi64>) -> tensor<?x?x64xf32>
   return %o : tensor<?x?x64xf32>
+}
+
+// -----
+
+// An additive score term over scores whose batch and heads are merged
+// ([batch * heads, query, key], torch.nn.MultiheadAttention) that differs
+// per batch x head row: bertc.attention's bias is [batch, heads, query,
+// key] and the merged axis cannot be split back here.
+func.func @bias_over_merged_heads(%q: tensor<6x2x64xf32>, %k: tensor<6x2x64xf32>, %v: tensor<6x2x64xf32>, %b: tensor<8x6x6xf32>) -> tensor<12x64xf32> {
+  %s3 = onnx.Constant dense<[6, 8, 16]> : tensor<3xi64>
+  %o2 = onnx.Constant dense<[12, 64]> : tensor<2xi64>
+  %four = onnx.Constant dense<4.0> : tensor<f32>
+  %q3 = onnx.Reshape %q, %s3 : (tensor<6x2x64xf32>, tensor<3xi64>) -> tensor<6x8x16xf32>
+  %qh = onnx.Transpose %q3 {perm = array<i64: 1, 0, 2>} : (tensor<6x8x16xf32>) -> tensor<8x6x16xf32>
+  %qs = onnx.Div %qh, %four : (tensor<8x6x16xf32>, tensor<f32>) -> tensor<8x6x16xf32>
+  %k3 = onnx.Reshape %k, %s3 : (tensor<6x2x64xf32>, tensor<3xi64>) -> tensor<6x8x16xf32>
+  %kt = onnx.Transpose %k3 {perm = array<i64: 1, 2, 0>} : (tensor<6x8x16xf32>) -> tensor<8x16x6xf32>
+  %v3 = onnx.Reshape %v, %s3 : (tensor<6x2x64xf32>, tensor<3xi64>) -> tensor<6x8x16xf32>
+  %vh = onnx.Transpose %v3 {perm = array<i64: 1, 0, 2>} : (tensor<6x8x16xf32>) -> tensor<8x6x16xf32>
+  %sc = onnx.MatMul %qs, %kt : (tensor<8x6x16xf32>, tensor<8x16x6xf32>) -> tensor<8x6x6xf32>
+  // expected-note @+1 {{the match broke here}}
+  %s = onnx.Add %sc, %b : (tensor<8x6x6xf32>, tensor<8x6x6xf32>) -> tensor<8x6x6xf32>
+  // expected-remark @+1 {{attention not fused: a score bias over the merged batch x heads axis: bertc.attention's bias is [batch, heads, query, key]}}
+  %p = onnx.Softmax %s {axis = 2 : i64} : tensor<8x6x6xf32> -> tensor<8x6x6xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<8x6x6xf32>, tensor<8x6x16xf32>) -> tensor<8x6x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 1, 0, 2>} : (tensor<8x6x16xf32>) -> tensor<6x8x16xf32>
+  %o = onnx.Reshape %ct, %o2 : (tensor<6x8x16xf32>, tensor<2xi64>) -> tensor<12x64xf32>
+  return %o : tensor<12x64xf32>
 }

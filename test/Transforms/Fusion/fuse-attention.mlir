@@ -191,10 +191,12 @@ func.func @range_causal(%q: tensor<1x4x64xf32>, %k: tensor<1x4x64xf32>, %v: tens
 
 // -----
 
-// Negative: key >= query also masks the diagonal, which no causal mask
-// does (a query must see itself): not fused.
+// key >= query also masks the diagonal, which no causal mask does (a query
+// must see itself): not a causal mask, so the term is a score bias (exact
+// for any additive term), not causal = true.
 // CHECK-LABEL: func.func @range_not_causal
-// CHECK-NOT: bertc.attention
+// CHECK: %[[B:.*]] = onnx.Constant {{.*}} : tensor<1x1x4x4xf32>
+// CHECK: bertc.attention %arg0, %arg1, %arg2 bias %[[B]] {causal = false
 func.func @range_not_causal(%q: tensor<1x4x64xf32>, %k: tensor<1x4x64xf32>, %v: tensor<1x4x64xf32>) -> tensor<1x4x64xf32> {
   %s4 = onnx.Constant dense<[1, 4, 2, 32]> : tensor<4xi64>
   %s3 = onnx.Constant dense<[1, 4, 64]> : tensor<3xi64>
@@ -214,10 +216,8 @@ func.func @range_not_causal(%q: tensor<1x4x64xf32>, %k: tensor<1x4x64xf32>, %v: 
   %qpos = onnx.Unsqueeze %pos {axes = array<i64: 1>} : (tensor<4xi64>) -> tensor<4x1xi64>
   %kpos = onnx.Unsqueeze %pos {axes = array<i64: 0>} : (tensor<4xi64>) -> tensor<1x4xi64>
   %future = onnx.GreaterOrEqual %kpos, %qpos : (tensor<1x4xi64>, tensor<4x1xi64>) -> tensor<4x4xi1>
-  // expected-note @+1 {{the match broke here}}
   %cm = onnx.Where %future, %fmin, %fzero : (tensor<4x4xi1>, tensor<f32>, tensor<f32>) -> tensor<4x4xf32>
   %s = onnx.Add %sc, %cm : (tensor<1x2x4x4xf32>, tensor<4x4xf32>) -> tensor<1x2x4x4xf32>
-  // expected-remark @+1 {{attention not fused: mask: a score term that depends on the query and key positions other than causally (e.g. a relative position bias): bertc.attention has no bias operand}}
   %p = onnx.Softmax %s {axis = 3 : i64} : tensor<1x2x4x4xf32> -> tensor<1x2x4x4xf32>
   %c = onnx.MatMul %p, %vh : (tensor<1x2x4x4xf32>, tensor<1x2x4x32xf32>) -> tensor<1x2x4x32xf32>
   %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x2x4x32xf32>) -> tensor<1x4x2x32xf32>
@@ -227,10 +227,12 @@ func.func @range_not_causal(%q: tensor<1x4x64xf32>, %k: tensor<1x4x64xf32>, %v: 
 
 // -----
 
-// Negative: the mask is broadcast along the keys ([batch, 1, query, 1]): it
-// masks queries, which attention's key-padding mask cannot express.
+// The mask is broadcast along the keys ([batch, 1, query, 1]): it masks
+// queries, which attention's key-padding mask cannot express; as an
+// additive term it is a score bias.
 // CHECK-LABEL: func.func @mask_on_queries
-// CHECK-NOT: bertc.attention
+// CHECK-NOT: mask %arg3
+// CHECK: bertc.attention %arg0, %arg1, %arg2 bias %{{.*}} {causal = false{{.*}} : (tensor<2x8x64xf32>, tensor<2x8x64xf32>, tensor<2x8x64xf32>, tensor<2x1x8x1xf32>)
 func.func @mask_on_queries(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> tensor<2x8x64xf32> {
   %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
   %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
@@ -246,10 +248,8 @@ func.func @mask_on_queries(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: t
   %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 3>} : (tensor<2x8xi64>) -> tensor<2x1x8x1xi64>
   %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x8x1xi64>) -> tensor<2x1x8x1xf32>
   %inv = onnx.Sub %one, %mf : (tensor<f32>, tensor<2x1x8x1xf32>) -> tensor<2x1x8x1xf32>
-  // expected-note @+1 {{the match broke here}}
   %ext = onnx.Mul %inv, %big : (tensor<2x1x8x1xf32>, tensor<f32>) -> tensor<2x1x8x1xf32>
   %s = onnx.Add %sc, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x8x1xf32>) -> tensor<2x4x8x8xf32>
-  // expected-remark @+1 {{attention not fused: mask: mask is not a function of the padding mask and the causal position alone}}
   %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
   %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
@@ -290,4 +290,177 @@ func.func @softmax_wrong_axis(%s: tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32> {
   // expected-remark @+1 {{attention not fused: softmax is not over the last axis of a rank-3/4 tensor}}
   %p = onnx.Softmax %s {axis = 2 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   return %p : tensor<2x4x8x8xf32>
+}
+
+// -----
+
+// An additive term that is -10000 where the mask is 1 (attended) is no
+// padding mask: it is a score bias, exact for any additive term.
+// CHECK-LABEL: func.func @mask_attended_nonzero
+// CHECK-NOT: mask %arg3
+// CHECK: bertc.attention %arg0, %arg1, %arg2 bias %{{.*}} {causal = false, mask_replace = false, mask_value = 0.000000e+00 : f32, num_heads = 4 : i64, scale = 2.500000e-01 : f32} : ({{.*}}, tensor<2x1x1x8xf32>)
+func.func @mask_attended_nonzero(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
+  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
+  %sq = onnx.Constant dense<4.0> : tensor<f32>
+  %one = onnx.Constant dense<1.0> : tensor<f32>
+  %big = onnx.Constant dense<-10000.0> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %vh0 = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %vh = onnx.Identity %vh0 : tensor<2x4x8x16xf32>
+  %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
+  %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
+  %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
+  %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xf32>
+  %ext = onnx.Mul %mf, %big : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
+  %s = onnx.Add %sd, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
+}
+
+// -----
+
+// A causal-shaped term that adds only -1 to future keys is no causal mask:
+// it is a score bias, and causal stays false.
+// CHECK-LABEL: func.func @causal_too_weak
+// CHECK: %[[B:.*]] = onnx.Constant dense<{{.*}}> : tensor<1x1x8x8xf32>
+// CHECK: bertc.attention %arg0, %arg1, %arg2 bias %[[B]] {causal = false
+func.func @causal_too_weak(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
+  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
+  %sq = onnx.Constant dense<4.0> : tensor<f32>
+  %one = onnx.Constant dense<1.0> : tensor<f32>
+  %big = onnx.Constant dense<-10000.0> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %vh0 = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %vh = onnx.Identity %vh0 : tensor<2x4x8x16xf32>
+  %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
+  %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
+  %cm = onnx.Constant dense<[[0.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0], [0.0, 0.0, -1.0, -1.0, -1.0, -1.0, -1.0, -1.0], [0.0, 0.0, 0.0, -1.0, -1.0, -1.0, -1.0, -1.0], [0.0, 0.0, 0.0, 0.0, -1.0, -1.0, -1.0, -1.0], [0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -1.0, -1.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0, -1.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -1.0], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]]> : tensor<8x8xf32>
+  %s = onnx.Add %sd, %cm : (tensor<2x4x8x8xf32>, tensor<8x8xf32>) -> tensor<2x4x8x8xf32>
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
+}
+
+// -----
+
+// A score bias that varies with the query and key positions (a relative
+// position bias, k - q) becomes the bias operand; the padding mask added
+// after it still takes the mask slot.
+// CHECK-LABEL: func.func @position_bias
+// CHECK: bertc.attention %arg0, %arg1, %arg2 mask %arg3 bias %{{.*}} {causal = false, mask_replace = false, mask_value = -1.000000e+04 : f32, num_heads = 4 : i64, scale = 2.500000e-01 : f32} : ({{.*}}, tensor<2x8xi64>, tensor<1x1x8x8xf32>)
+func.func @position_bias(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
+  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
+  %sq = onnx.Constant dense<4.0> : tensor<f32>
+  %one = onnx.Constant dense<1.0> : tensor<f32>
+  %big = onnx.Constant dense<-10000.0> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %vh0 = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %vh = onnx.Identity %vh0 : tensor<2x4x8x16xf32>
+  %z0 = onnx.Constant dense<0> : tensor<i64>
+  %e8 = onnx.Constant dense<8> : tensor<i64>
+  %i1 = onnx.Constant dense<1> : tensor<i64>
+  %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
+  %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
+  %r = onnx.Range %z0, %e8, %i1 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<8xi64>
+  %rq = onnx.Unsqueeze %r {axes = array<i64: 1>} : (tensor<8xi64>) -> tensor<8x1xi64>
+  %d = onnx.Sub %r, %rq : (tensor<8xi64>, tensor<8x1xi64>) -> tensor<8x8xi64>
+  %bias = onnx.Cast %d {to = f32} : (tensor<8x8xi64>) -> tensor<8x8xf32>
+  %s0 = onnx.Add %sd, %bias : (tensor<2x4x8x8xf32>, tensor<8x8xf32>) -> tensor<2x4x8x8xf32>
+  %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
+  %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xf32>
+  %inv = onnx.Sub %one, %mf : (tensor<f32>, tensor<2x1x1x8xf32>) -> tensor<2x1x1x8xf32>
+  %ext = onnx.Mul %inv, %big : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
+  %s = onnx.Add %s0, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
+}
+
+// -----
+
+// T5: the relative position bias [1, heads, q, k] and the padding mask are
+// summed into one term before the scores; the sum splits into the bias
+// operand and the mask. No scaling (T5 has none).
+// CHECK-LABEL: func.func @t5_bias_plus_mask
+// CHECK: bertc.attention %arg0, %arg1, %arg2 mask %arg3 bias %arg4 {causal = false, mask_replace = false, mask_value = -3.40282347E+38 : f32, num_heads = 4 : i64, scale = 1.000000e+00 : f32}
+func.func @t5_bias_plus_mask(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>, %pb: tensor<1x4x8x8xf32>) -> (tensor<2x8x64xf32>) {
+  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
+  %one = onnx.Constant dense<1.0> : tensor<f32>
+  %fmin = onnx.Constant dense<-3.40282347E+38> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %vh = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
+  %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
+  %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xf32>
+  %inv = onnx.Sub %one, %mf : (tensor<f32>, tensor<2x1x1x8xf32>) -> tensor<2x1x1x8xf32>
+  %ext = onnx.Mul %inv, %fmin : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
+  %bm = onnx.Add %pb, %ext : (tensor<1x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %s = onnx.Add %sc, %bm : (tensor<2x4x8x8xf32>, tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
+}
+
+// -----
+
+// T5 under SDPA: the mask is applied to the bias, Where(mask, bias,
+// finfo.min), and the result added to the scores. Keys the mask drops get
+// finfo.min, which absorbs the scores in f32: the Where form of the mask
+// (mask_replace) with the bias operand. A scale after the bias scales it
+// (onnx.Mul on the bias operand).
+// CHECK-LABEL: func.func @t5_sdpa_where_bias
+// CHECK: %[[F:.*]] = onnx.Constant dense<2.500000e-01> : tensor<f32>
+// CHECK: %[[SB:.*]] = onnx.Mul %arg4, %[[F]]
+// CHECK: bertc.attention %arg0, %arg1, %arg2 mask %arg3 bias %[[SB]] {causal = false, mask_replace = true, mask_value = -8.50705867E+37 : f32, num_heads = 4 : i64, scale = 2.500000e-01 : f32}
+func.func @t5_sdpa_where_bias(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>, %pb: tensor<1x4x8x8xf32>) -> (tensor<2x8x64xf32>) {
+  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
+  %fmin = onnx.Constant dense<-3.40282347E+38> : tensor<f32>
+  %quarter = onnx.Constant dense<0.25> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %vh = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
+  %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
+  %keep = onnx.Cast %mu {to = i1} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xi1>
+  %bm = onnx.Where %keep, %pb, %fmin : (tensor<2x1x1x8xi1>, tensor<1x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
+  %s0 = onnx.Add %sc, %bm : (tensor<2x4x8x8xf32>, tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
+  %s = onnx.Mul %s0, %quarter : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
 }

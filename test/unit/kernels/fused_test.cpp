@@ -5,6 +5,7 @@
 #include "kernel_test_util.h"
 
 
+#include <array>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -165,9 +166,33 @@ TEST_P(Fused, LayerNorm_PlainLargeOffset) {
 /// Reference attention for one configuration. With `packedQKV`, Q, K and V
 /// are strided views into one [batch, seq, 3 * hidden] buffer, as after
 /// bertc-fuse-qkv (row stride 3 * hidden, column offsets 0, hidden, 2 hidden).
+///
+/// With `biasDims` ([batch|1, heads|1, seq|1, seq|1]), a random score bias
+/// of those sizes is added to the scaled scores (size-1 dimensions
+/// broadcast).
 void attentionCase(bool causal, bool replace, float maskValue, int64_t seq = 7,
-                   bool packedQKV = false) {
+                   bool packedQKV = false,
+                   std::array<int64_t, 4> biasDims = {0, 0, 0, 0}) {
   const int64_t batch = 2, heads = 2, d = 8, h = heads * d;
+  const bool hasBias = biasDims[0] != 0;
+  std::vector<float> bias;
+  bertc_memref4d_f32 B = {nullptr, nullptr, 0, {1, 1, 1, 1}, {1, 1, 1, 1}};
+  if (hasBias) {
+    bias = randomVec(biasDims[0] * biasDims[1] * biasDims[2] * biasDims[3], 4);
+    B = {bias.data(), bias.data(), 0,
+         {biasDims[0], biasDims[1], biasDims[2], biasDims[3]},
+         {biasDims[1] * biasDims[2] * biasDims[3], biasDims[2] * biasDims[3],
+          biasDims[3], 1}};
+  }
+  auto biasAt = [&](int64_t b, int64_t hh, int64_t i, int64_t j) -> double {
+    if (!hasBias)
+      return 0;
+    int64_t idx[4] = {b, hh, i, j};
+    int64_t off = 0;
+    for (int a = 0; a < 4; ++a)
+      off += (B.sizes[a] == 1 ? 0 : idx[a]) * B.strides[a];
+    return bias[off];
+  };
   auto q = randomVec(batch * seq * h, 1), k = randomVec(batch * seq * h, 2),
        v = randomVec(batch * seq * h, 3);
   std::vector<float> keep(batch * seq, 1.0f), out(batch * seq * h);
@@ -195,8 +220,8 @@ void attentionCase(bool causal, bool replace, float maskValue, int64_t seq = 7,
   auto M = view2(keep, 0, batch, seq, seq, 1);
   ThreadedCtx ctx(2);
   const float scale = 0.3f;
-  _mlir_ciface_bertc_attention_f32(&Q, &K, &V, &M, &O, heads, scale, causal,
-                                   maskValue, replace, 1);
+  _mlir_ciface_bertc_attention_f32(&Q, &K, &V, &M, &B, &O, heads, scale,
+                                   causal, maskValue, replace, 1, hasBias);
   for (int64_t b = 0; b < batch; ++b)
     for (int64_t hh = 0; hh < heads; ++hh)
       for (int64_t i = 0; i < seq; ++i) {
@@ -207,7 +232,7 @@ void attentionCase(bool causal, bool replace, float maskValue, int64_t seq = 7,
           for (int64_t c = 0; c < d; ++c)
             dot += (double)q[(b * seq + i) * h + hh * d + c] *
                    k[(b * seq + j) * h + hh * d + c];
-          s[j] = dot * scale;
+          s[j] = dot * scale + biasAt(b, hh, i, j);
           if (keep[b * seq + j] == 0)
             s[j] = replace ? maskValue : s[j] + maskValue;
           if (causal && j > i)
@@ -237,6 +262,12 @@ TEST_P(Fused, Attention_LongCausalReplace) { attentionCase(true, true, -3.4e38f,
 // short (small-GEMM) and the long (SGEMM) paths.
 TEST_P(Fused, Attention_PackedQKV) { attentionCase(false, false, -10000.0f, 7, true); }
 TEST_P(Fused, Attention_PackedQKVLong) { attentionCase(true, false, -10000.0f, 97, true); }
+// A score bias (relative position bias): per head and shared by the batch
+// (T5, MPNet), per batch row only, full, on both paths; with each mask mode.
+TEST_P(Fused, Attention_BiasPerHead) { attentionCase(false, false, -3.4e38f, 7, false, {1, 2, 7, 7}); }
+TEST_P(Fused, Attention_BiasPerBatchReplace) { attentionCase(false, true, -3.4e38f, 7, false, {2, 1, 1, 7}); }
+TEST_P(Fused, Attention_BiasFullLong) { attentionCase(true, false, -10000.0f, 97, false, {2, 2, 97, 97}); }
+TEST_P(Fused, Attention_BiasPerHeadLongReplace) { attentionCase(false, true, -3.4e38f, 150, true, {1, 2, 150, 150}); }
 
 INSTANTIATE_TEST_SUITE_P(Isa, Fused,
                          ::testing::Values(BERTC_GEMM_ISA_GENERIC,

@@ -1,12 +1,23 @@
 //===- BertcOps.cpp - The bertc dialect: verifiers, bufferization ---------===//
 #include "bertc/Dialect/Bertc/IR/BertcOps.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
+#include "bertc/kernel_abi.h"
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
+
+// The dialect's activation codes are the kernels' (bertc/kernel_abi.h).
+static_assert(static_cast<int>(bertc::Activation::none) == BERTC_ACT_NONE);
+static_assert(static_cast<int>(bertc::Activation::relu) == BERTC_ACT_RELU);
+static_assert(static_cast<int>(bertc::Activation::gelu_erf) ==
+              BERTC_ACT_GELU_ERF);
+static_assert(static_cast<int>(bertc::Activation::gelu_tanh) ==
+              BERTC_ACT_GELU_TANH);
+static_assert(static_cast<int>(bertc::Activation::quick_gelu) ==
+              BERTC_ACT_QUICK_GELU);
 
 using namespace mlir;
 using namespace bertc;
@@ -154,6 +165,20 @@ LogicalResult AttentionOp::verify() {
       return emitOpError("mask must be [batch, seq_k], got ") << mt;
     if (sizesConflict(mt.getDimSize(1), k.getDimSize(1)))
       return emitOpError("mask length differs from the key sequence length");
+  }
+  if (Value b = getBias()) {
+    auto bt = rtt(b);
+    if (bt.getRank() != 4)
+      return emitOpError("bias must be [batch, num_heads, seq_q, seq_k], got ")
+             << bt;
+    int64_t want[4] = {q.getDimSize(0), heads, q.getDimSize(1),
+                       k.getDimSize(1)};
+    static const char *names[4] = {"batch", "num_heads", "seq_q", "seq_k"};
+    for (int i = 0; i < 4; ++i)
+      if (bt.getDimSize(i) != 1 && sizesConflict(bt.getDimSize(i), want[i]))
+        return emitOpError("bias dimension ")
+               << i << " is " << bt.getDimSize(i) << ": neither 1 nor "
+               << names[i] << " (" << want[i] << ")";
   }
   auto r = rtt(getResult());
   if (r.getRank() != 3 || sizesConflict(r.getDimSize(2), v.getDimSize(2)))

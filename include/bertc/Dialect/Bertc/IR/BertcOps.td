@@ -16,7 +16,9 @@ class Bertc_Op<string mnemonic, list<Trait> traits = []>
 
 def Bertc_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
 
-// Activation applied by bertc.linear's epilogue and computed by bertc.gelu.
+// Activation applied by bertc.linear's epilogue and computed by bertc.gelu;
+// the codes are the kernels' BERTC_ACT_* (runtime/include/bertc/kernel_abi.h,
+// static_assert in BertcOps.cpp).
 def Bertc_ActivationEnum : I32EnumAttr<"Activation", "activation function", [
     I32EnumAttrCase<"none", 0>,
     I32EnumAttrCase<"relu", 1>,
@@ -94,36 +96,45 @@ def Bertc_LayerNormOp : Bertc_Op<"layer_norm", [Pure, AttrSizedOperandSegments]>
   let hasVerifier = 1;
 }
 
-def Bertc_AttentionOp : Bertc_Op<"attention", [Pure]> {
+def Bertc_AttentionOp : Bertc_Op<"attention", [Pure, AttrSizedOperandSegments]> {
   let summary = "multi-head scaled dot-product attention";
   let description = [{
     `query`, `key`, `value` are `[batch, seq, num_heads * head_size]`
     (before the head split; they may be slices of a packed QKV tensor); the
     result is the context with heads merged, `[batch, seq_q, num_heads *
-    head_size]`. Per head: `softmax(scale * q k^T + mask) v`.
+    head_size]`. Per head: `softmax(mask(scale * q k^T + bias)) v`.
+
+    Score bias: `bias` (optional) is a `[batch, num_heads, seq_q, seq_k]`
+    tensor added to the scaled scores before the mask; each of its
+    dimensions may be 1 (broadcast). Relative position biases (T5, MPNet)
+    and any other additive score term that is not a padding or causal mask
+    take this slot.
 
     Masks: `mask` (optional) is the 2-D `[batch, seq_k]` attention mask of
     the model's input (any integer, float or bool type); key `j` of batch
     `b` is masked where `mask[b, j] == 0`. `causal` masks keys after the
     query position. A masked score becomes `score + mask_value`
-    (`mask_mode = add`, the `(1 - mask) * -10000` form) or `mask_value`
-    (`mask_mode = replace`, the `Where` form).
+    (`mask_replace = false`, the `(1 - mask) * -10000` form) or `mask_value`
+    (`mask_replace = true`, the `Where` form). A query row whose keys are
+    all excluded by `-inf` gets zeros (as the SDPA export's NaN guard
+    gives).
 
     ```mlir
-    %ctx = bertc.attention %q, %k, %v mask %m {num_heads = 12 : i64,
+    %ctx = bertc.attention %q, %k, %v mask %m bias %pb {num_heads = 12 : i64,
         scale = 0.125 : f32, causal = false, mask_value = -1.0e+04 : f32,
         mask_replace = false}
-        : (tensor<?x?x768xf32>, tensor<?x?x768xf32>, tensor<?x?x768xf32>, tensor<?x?xi64>)
-        -> tensor<?x?x768xf32>
+        : (tensor<?x?x768xf32>, tensor<?x?x768xf32>, tensor<?x?x768xf32>,
+           tensor<?x?xi64>, tensor<1x12x?x?xf32>) -> tensor<?x?x768xf32>
     ```
   }];
   let arguments = (ins Bertc_FloatTensor:$query, Bertc_FloatTensor:$key,
                    Bertc_FloatTensor:$value, Optional<AnyRankedTensor>:$mask,
+                   Optional<Bertc_FloatTensor>:$bias,
                    I64Attr:$num_heads, F32Attr:$scale, BoolAttr:$causal,
                    F32Attr:$mask_value, BoolAttr:$mask_replace);
   let results = (outs Bertc_FloatTensor:$result);
   let assemblyFormat = [{
-    $query `,` $key `,` $value (`mask` $mask^)? attr-dict `:` functional-type(operands, results)
+    $query `,` $key `,` $value (`mask` $mask^)? (`bias` $bias^)? attr-dict `:` functional-type(operands, results)
   }];
   let hasVerifier = 1;
 }
