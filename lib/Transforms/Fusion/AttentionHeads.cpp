@@ -7,6 +7,7 @@
 
 #include "FusionUtils.h"
 
+#include <algorithm>
 #include <functional>
 
 using namespace mlir;
@@ -30,7 +31,8 @@ int64_t product(ArrayRef<Atom> atoms) {
 }
 
 /// Target sizes of a Reshape: known values, then static result dims; 0 copies
-/// the input dim (allowzero = 0). kDyn where unknown.
+/// the input dim (allowzero = 0); -1 (the remainder) stays -1. kDyn where
+/// unknown.
 std::optional<SmallVector<int64_t>> reshapeTarget(onnx::ReshapeOp op,
                                                   const Layout &in) {
   auto rt = cast<RankedTensorType>(op.getType());
@@ -51,9 +53,9 @@ std::optional<SmallVector<int64_t>> reshapeTarget(onnx::ReshapeOp op,
       target[i] = rt.getDimSize(i);
     if (known && (int64_t)known->size() == rt.getRank()) {
       int64_t v = (*known)[i];
-      if (target[i] <= -2)
-        continue;
-      if (v > 0)
+      if (target[i] <= -2 && target[i] != kDyn)
+        continue; // a copy of an input dim
+      if (v > 0 || (v == -1 && rt.isDynamicDim(i)))
         target[i] = v;
       else if (v == 0 && op.getAllowzero() == 0 && i < (int64_t)in.size() &&
                i < 64)
@@ -64,10 +66,12 @@ std::optional<SmallVector<int64_t>> reshapeTarget(onnx::ReshapeOp op,
 }
 
 /// Groups the flattened atoms of `in` into the dims of `target`. A static
-/// target takes static atoms whose product is its size (none for 1); a
-/// dynamic one takes a run with at least one dynamic atom (longest first, so
-/// static factors attach to the left, as [batch * heads] does). The hidden
-/// atom is split into heads x head_dim when the last target dim asks for it.
+/// target takes static atoms whose product is its size (none for 1); a copy
+/// of an input dim takes exactly that dim's atoms; the -1 entry takes
+/// whatever run leaves the others theirs; a dynamic one takes a run with at
+/// least one dynamic atom (longest first, so static factors attach to the
+/// left, as [batch * heads] does). The hidden atom is split into heads x
+/// head_dim when the last target dim asks for it.
 FailureOr<Layout> reshapeLayout(const Layout &in, ArrayRef<int64_t> targetIn) {
   SmallVector<Atom> flat;
   for (const Dim &d : in)
@@ -94,6 +98,23 @@ FailureOr<Layout> reshapeLayout(const Layout &in, ArrayRef<int64_t> targetIn) {
     if (ti == target.size())
       return ai == flat.size();
     int64_t t = target[ti];
+    if (copied[ti]) {
+      size_t n = copied[ti]->size();
+      if (ai + n > flat.size() ||
+          !std::equal(copied[ti]->begin(), copied[ti]->end(),
+                      flat.begin() + ai))
+        return false;
+      out[ti] = *copied[ti];
+      return assign(ai + n, ti + 1);
+    }
+    if (t == -1) {
+      for (size_t aj = flat.size() + 1; aj-- > ai;) {
+        out[ti].assign(flat.begin() + ai, flat.begin() + aj);
+        if (assign(aj, ti + 1))
+          return true;
+      }
+      return false;
+    }
     if (t != kDyn) {
       size_t aj = ai;
       int64_t p = 1;

@@ -46,6 +46,12 @@ struct HeadView {
   int batchAxis = 0;  // which source axis is the batch (the other: seq)
   int64_t heads = 0, headDim = 0;
   double scale = 1.0;
+  /// Set instead of `source` when the view is computed per head (a rotary
+  /// embedding applied after the head split): the [batch, heads, seq, d]
+  /// (K^T: [batch, heads, d, seq]) tensor itself, whose heads the rewrite
+  /// merges back into a [batch, seq, hidden] source.
+  mlir::Value perHead;
+  bool keyT = false; // perHead is K^T
 };
 
 /// Traces `v` (a head view; `keyT`: K transposed, d before seq) up to the

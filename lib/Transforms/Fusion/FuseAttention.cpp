@@ -11,6 +11,8 @@
 //                           Reshape/Transpose to [batch, seq, hidden] sources
 //   AttentionMask.{h,cpp}   mask terms evaluated on probe inputs into a
 //                           function of (padding mask, causal position)
+//   AttentionScores.{h,cpp} the terms on the scores path sorted into the
+//                           op's slots: scale, mask, causal, score bias
 //   this file               the scores path (scales, mask terms), the SDPA
 //                           NaN guard, P V and the merged output; the rewrite
 //
@@ -21,6 +23,7 @@
 //===----------------------------------------------------------------------===//
 #include "AttentionHeads.h"
 #include "AttentionMask.h"
+#include "AttentionScores.h"
 #include "FusionUtils.h"
 
 #include "bertc/Transforms/FusionReport.h"
@@ -43,203 +46,13 @@ namespace {
 
 constexpr int64_t kDyn = ShapedType::kDynamic;
 
-struct Match {
+/// A proven attention: the scores path's slots (AttentionScores.h), the
+/// head views and the value the fused op replaces.
+struct Match : ScoreSlots {
   HeadView q, k, v;
-  double scale = 1.0;
-  Value mask;
-  bool causal = false, maskReplace = false, hasPad = false;
-  double maskValue = 0;
-  /// Additive score terms that are not masks (relative position biases),
-  /// each with the factor of the scalings that follow it on the path.
-  SmallVector<std::pair<Value, double>> biases;
   Value output; // the heads-merged value to replace
   bool outSeqFirst = false;
   bool outFlat = false; // [tokens, hidden]
-};
-
-struct Failure {
-  Operation *op = nullptr;
-  std::string reason;
-};
-
-/// The terms on the scores path between the Q K^T MatMul and the Softmax,
-/// sorted into bertc.attention's slots: scalings (scale), mask terms
-/// evaluated on probe inputs (mask, causal, mask_value, mask_replace) and
-/// additive terms that are neither, which become the score bias. An
-/// additive term is always exactly a bias, so only a Where on the scores
-/// can refuse the match.
-struct ScoreTerms {
-  ScoreTerms(Match &m, RankedTensorType scores, int64_t heads)
-      : m(m), scores(scores), heads(heads) {}
-
-  void scaleBy(double f) {
-    m.scale *= f;
-    if (seenMask)
-      m.maskValue *= f;
-    for (auto &b : biases)
-      b.second *= f;
-  }
-
-  /// scores + term: a mask if it evaluates to one that fits the mask slot;
-  /// else split along Add and Where(c, X, finfo.min / -inf); else a bias.
-  LogicalResult addAdditive(Value term, Operation *op, int depth,
-                            Failure &why) {
-    MaskFailure mf;
-    auto table = evaluate(term, mf);
-    std::string unused;
-    if (succeeded(table) && applyAdditive(*table, op, unused))
-      return success();
-    Operation *d = term.getDefiningOp();
-    if (d && depth < 4) {
-      if (auto add = dyn_cast<onnx::AddOp>(d))
-        return success(
-            succeeded(addAdditive(add.getLhs(), op, depth + 1, why)) &&
-            succeeded(addAdditive(add.getRhs(), op, depth + 1, why)));
-      // Where(c, X, f) with f <= -1e30: kept keys get X, the others f, which
-      // absorbs the scores in f32; that is Where(c, scores + X, f).
-      if (auto w = dyn_cast<onnx::WhereOp>(d)) {
-        auto fx = getScalarFloat(w.getX()), fy = getScalarFloat(w.getY());
-        if (fx.has_value() != fy.has_value()) {
-          double f = fx ? *fx : *fy;
-          Value rest = fx ? w.getY() : w.getX();
-          MaskFailure cf;
-          auto cond = evaluate(w.getCondition(), cf);
-          std::string reason;
-          if (f <= -1e30 && succeeded(cond) &&
-              applyWhere(*cond, /*keepWhenTrue=*/!fx, f, reason))
-            return addAdditive(rest, op, depth + 1, why);
-        }
-      }
-    }
-    return addBias(term, op, why);
-  }
-
-  /// Where(cond, scores, filler) or Where(cond, filler, scores).
-  LogicalResult addWhere(Value cond, bool keepWhenTrue, double filler,
-                         Operation *op, Failure &why) {
-    MaskFailure mf;
-    auto table = evaluate(cond, mf);
-    if (failed(table)) {
-      why = {mf.op ? mf.op : op, "mask: " + mf.reason};
-      return failure();
-    }
-    std::string reason;
-    if (!applyWhere(*table, keepWhenTrue, filler, reason)) {
-      why = {op, reason};
-      return failure();
-    }
-    return success();
-  }
-
-  SmallVector<std::pair<Value, double>> biases;
-
-private:
-  FailureOr<MaskTable> evaluate(Value term, MaskFailure &mf) {
-    int rank = scores.getRank();
-    int64_t batchLen = rank == 4 ? scores.getDimSize(0)
-                       : scores.isDynamicDim(0) || scores.getDimSize(0) % heads
-                           ? kDyn
-                           : scores.getDimSize(0) / heads;
-    return evaluateMaskTerm(term, rank, heads, batchLen,
-                            scores.getDimSize(rank - 2),
-                            scores.getDimSize(rank - 1), mf);
-  }
-
-  static bool excluded(double v) { return v <= -1e4; }
-
-  /// Takes an additive mask table if it fits the mask slot (0 for attended
-  /// keys, at most one padding term, causal terms that exclude).
-  bool applyAdditive(const MaskTable &t, Operation *op, std::string &reason) {
-    if (t.value[1][0] != 0) {
-      reason = "additive mask is not 0 for attended tokens";
-      return false;
-    }
-    bool pad = t.usesPad && t.value[0][0] != 0;
-    if (pad && (m.hasPad || (m.mask && m.mask != t.padInput))) {
-      reason = "two padding terms";
-      return false;
-    }
-    if (t.usesCausal && !excluded(t.value[1][1])) {
-      reason = "causal term does not exclude future keys";
-      return false;
-    }
-    if (pad) {
-      m.hasPad = true;
-      m.maskReplace = false;
-      m.maskValue = t.value[0][0];
-      m.mask = t.padInput;
-    }
-    if (t.usesCausal)
-      m.causal = true;
-    seenMask = true;
-    return true;
-  }
-
-  bool applyWhere(const MaskTable &t, bool keepWhenTrue, double filler,
-                  std::string &reason) {
-    auto keeps = [&](int mm, int tri) {
-      return (t.value[mm][tri] != 0) == keepWhenTrue;
-    };
-    if (!keeps(1, 0)) {
-      reason = "Where mask drops attended tokens";
-      return false;
-    }
-    bool pad = t.usesPad && !keeps(0, 0);
-    if (pad && (m.hasPad || (m.mask && m.mask != t.padInput))) {
-      reason = m.mask && m.mask != t.padInput ? "two different padding masks"
-                                              : "two padding terms";
-      return false;
-    }
-    if (t.usesCausal && (keeps(1, 1) || !excluded(filler))) {
-      reason = "causal Where does not exclude future keys";
-      return false;
-    }
-    if (pad) {
-      m.hasPad = true;
-      m.maskReplace = true;
-      m.maskValue = filler;
-      m.mask = t.padInput;
-    }
-    if (t.usesCausal)
-      m.causal = true;
-    seenMask = true;
-    return true;
-  }
-
-  /// A score bias must broadcast to [batch, heads, query, key]; over scores
-  /// with batch and heads merged ([batch * heads, query, key]) only a bias
-  /// shared by every batch row and head can be restated.
-  LogicalResult addBias(Value term, Operation *op, Failure &why) {
-    auto t = dyn_cast<RankedTensorType>(term.getType());
-    int rank = scores.getRank();
-    if (!t || !t.getElementType().isF32() || t.getRank() > rank) {
-      why = {op, "an additive score term that is not an f32 tensor of at most "
-                 "the scores' rank"};
-      return failure();
-    }
-    for (int i = 0; i < t.getRank(); ++i) {
-      int64_t d = t.getDimSize(i),
-              s = scores.getDimSize(rank - t.getRank() + i);
-      if (d != 1 && !ShapedType::isDynamic(d) && !ShapedType::isDynamic(s) &&
-          d != s) {
-        why = {op, "an additive score term that does not broadcast to the "
-                   "scores"};
-        return failure();
-      }
-    }
-    if (rank == 3 && t.getRank() == 3 && t.getDimSize(0) != 1) {
-      why = {op, "a score bias over the merged batch x heads axis: "
-                 "bertc.attention's bias is [batch, heads, query, key]"};
-      return failure();
-    }
-    biases.push_back({term, 1.0});
-    return success();
-  }
-
-  Match &m;
-  RankedTensorType scores;
-  int64_t heads;
-  bool seenMask = false;
 };
 
 /// Users other than onnx.Shape (shape computations only read the sizes,
@@ -264,7 +77,23 @@ bool isScoresLike(Value v, int depth) {
   if (isa<onnx::MulOp, onnx::DivOp, onnx::AddOp, onnx::SubOp, onnx::WhereOp>(d))
     return llvm::any_of(d->getOperands(),
                         [&](Value o) { return isScoresLike(o, depth + 1); });
+  if (auto r = dyn_cast<onnx::ReshapeOp>(d))
+    return isScoresLike(r.getInput(), depth + 1);
   return false;
+}
+
+/// [batch * heads, q, k] scores (or probabilities) reshaped to [batch,
+/// heads, q, k] (`split`), or back (`!split`), with `heads` static heads.
+bool isHeadsReshape(onnx::ReshapeOp r, bool split, int64_t heads) {
+  Value in = r.getInput(), out = r.getResult();
+  auto it = cast<RankedTensorType>(in.getType()),
+       ot = cast<RankedTensorType>(out.getType());
+  Value m = split ? out : in, f = split ? in : out; // merged-4D, flat-3D
+  auto mt = split ? ot : it, ft = split ? it : ot;
+  if (mt.getRank() != 4 || ft.getRank() != 3 || mt.isDynamicDim(1) ||
+      (heads > 0 && mt.getDimSize(1) != heads))
+    return false;
+  return sameDim(m, 2, f, 1) && sameDim(m, 3, f, 2);
 }
 
 /// For an op on the scores path none of whose operands is scores-like:
@@ -307,8 +136,12 @@ findScoresPath(Value input, Failure &why) {
     // Follow the operand that carries the scores (reaches the MatMul);
     // the others are scalars or mask terms.
     Value next;
-    if (isa<onnx::WhereOp, onnx::AddOp, onnx::MulOp, onnx::DivOp, onnx::SubOp>(
-            op)) {
+    if (auto r = dyn_cast<onnx::ReshapeOp>(op)) {
+      if (isHeadsReshape(r, /*split=*/true, 0) &&
+          isScoresLike(r.getInput(), 0))
+        next = r.getInput();
+    } else if (isa<onnx::WhereOp, onnx::AddOp, onnx::MulOp, onnx::DivOp,
+                   onnx::SubOp>(op)) {
       SmallVector<Value> cands;
       for (Value v : op->getOperands())
         if (isScoresLike(v, 0))
@@ -317,8 +150,11 @@ findScoresPath(Value input, Failure &why) {
         next = cands[0];
     }
     if (!next) {
-      if (!isa<onnx::WhereOp, onnx::AddOp, onnx::MulOp, onnx::DivOp,
-               onnx::SubOp>(op))
+      if (isa<onnx::ReshapeOp>(op))
+        why = {op, "the scores are reshaped other than from [batch * heads, "
+                   "q, k] to [batch, heads, q, k]"};
+      else if (!isa<onnx::WhereOp, onnx::AddOp, onnx::MulOp, onnx::DivOp,
+                    onnx::SubOp>(op))
         why = {op, ("unexpected op between the scores MatMul and the "
                     "Softmax (" +
                     op->getName().getStringRef() + ")")
@@ -376,6 +212,38 @@ std::string headFailureDetail(Value v) {
   return " (the chain stops at " + name + ")";
 }
 
+/// A head view that does not trace to a [batch, seq, hidden] source but is
+/// itself a [batch, heads, seq, d] tensor (K^T: [batch, heads, d, seq])
+/// with static heads and d: Q and K after a rotary embedding (ModernBERT,
+/// LLaMA-style) applied per head. The attention reads that tensor with its
+/// heads merged back, which the rewrite materializes; the scores are
+/// unchanged (Q_h K^T_h is the same product), so this is exact for any
+/// per-head computation. Only for rank-4 scores whose heads are static.
+FailureOr<HeadView> perHeadView(Value v, bool keyT, RankedTensorType scores) {
+  auto t = dyn_cast<RankedTensorType>(v.getType());
+  if (!t || t.getRank() != 4 || scores.getRank() != 4 ||
+      scores.isDynamicDim(1) || t.getDimSize(1) != scores.getDimSize(1))
+    return failure();
+  int64_t d = t.getDimSize(keyT ? 2 : 3);
+  if (ShapedType::isDynamic(d))
+    return failure();
+  HeadView hv;
+  hv.perHead = v;
+  hv.keyT = keyT;
+  hv.heads = scores.getDimSize(1);
+  hv.headDim = d;
+  return hv;
+}
+
+/// The batch and sequence dimensions of a head view's source, as (value,
+/// dim) pairs.
+std::pair<std::pair<Value, int64_t>, std::pair<Value, int64_t>>
+viewDims(const HeadView &hv) {
+  if (hv.perHead)
+    return {{hv.perHead, 0}, {hv.perHead, hv.keyT ? 3 : 2}};
+  return {{hv.source, hv.batchAxis}, {hv.source, 1 - hv.batchAxis}};
+}
+
 FailureOr<Match> matchAttention(onnx::SoftmaxOp softmax, Failure &why) {
   Match m;
   auto st = cast<RankedTensorType>(softmax.getType());
@@ -390,12 +258,16 @@ FailureOr<Match> matchAttention(onnx::SoftmaxOp softmax, Failure &why) {
   onnx::MatMulOp qk = path->first;
   // Q_h and K_h^T.
   auto q = traceHeadView(qk.getLhs(), /*keyT=*/false);
+  if (failed(q))
+    q = perHeadView(qk.getLhs(), /*keyT=*/false, st);
   if (failed(q)) {
     why = {qk, "query is not a head split of a [batch, seq, hidden] tensor" +
                    headFailureDetail(qk.getLhs())};
     return failure();
   }
   auto k = traceHeadView(qk.getRhs(), /*keyT=*/true);
+  if (failed(k))
+    k = perHeadView(qk.getRhs(), /*keyT=*/true, st);
   if (failed(k)) {
     why = {
         qk,
@@ -411,42 +283,8 @@ FailureOr<Match> matchAttention(onnx::SoftmaxOp softmax, Failure &why) {
     return failure();
   }
   // Scale, mask and bias terms on the path.
-  ScoreTerms terms(m, st, q->heads);
-  Value prev = qk.getResult();
-  for (Operation *op : path->second) {
-    Value pathV = prev;
-    prev = op->getResult(0);
-    if (isa<onnx::MulOp, onnx::DivOp>(op)) {
-      Value other = otherOperand(op, pathV);
-      auto c = getScalarFloat(other);
-      if (!c || (isa<onnx::DivOp>(op) && op->getOperand(0) != pathV)) {
-        why = {op, "scores scaled by something other than a scalar constant"};
-        return failure();
-      }
-      terms.scaleBy(isa<onnx::MulOp>(op) ? *c : 1.0 / *c);
-      continue;
-    }
-    if (auto add = dyn_cast<onnx::AddOp>(op)) {
-      if (failed(terms.addAdditive(otherOperand(add, pathV), op, 0, why)))
-        return failure();
-      continue;
-    }
-    if (auto w = dyn_cast<onnx::WhereOp>(op)) {
-      Value fill = w.getX() == pathV ? w.getY() : w.getX();
-      auto f = getScalarFloat(fill);
-      if (!f) {
-        why = {op, "Where on the scores without a scalar filler"};
-        return failure();
-      }
-      if (failed(terms.addWhere(w.getCondition(), w.getX() == pathV, *f, op,
-                                why)))
-        return failure();
-      continue;
-    }
-    why = {op, "unexpected op between the scores MatMul and the Softmax"};
+  if (failed(collectScoreTerms(qk, path->second, q->heads, m, why)))
     return failure();
-  }
-  m.biases = terms.biases;
   if (!m.hasPad)
     m.mask = Value();
   // P V, possibly through the SDPA guard Where(IsNaN(P), 0, P), which turns
@@ -475,29 +313,58 @@ FailureOr<Match> matchAttention(onnx::SoftmaxOp softmax, Failure &why) {
     why = {softmax, "attention probabilities are used outside the attention"};
     return failure();
   }
+  // [batch, heads, q, k] probabilities merged back to [batch * heads, q, k]
+  // for a batched P V (DeBERTa).
+  if (auto r = dyn_cast<onnx::ReshapeOp>(pUsers[0]);
+      r && isHeadsReshape(r, /*split=*/false, q->heads)) {
+    p = r.getResult();
+    pUsers = dataUsers(p);
+    if (pUsers.size() != 1) {
+      why = {r, "attention probabilities are used outside the attention"};
+      return failure();
+    }
+  }
   auto pv = dyn_cast<onnx::MatMulOp>(pUsers[0]);
   if (!pv || pv.getLhs() != p) {
     why = {pUsers[0], "softmax output does not feed P x V"};
     return failure();
   }
   auto v = traceHeadView(pv.getRhs(), /*keyT=*/false);
+  if (failed(v))
+    v = perHeadView(pv.getRhs(), /*keyT=*/false, st);
   if (failed(v) || v->heads != q->heads || v->scale != 1.0) {
     why = {pv, "value is not a head split of a [batch, seq, hidden] tensor"};
     return failure();
   }
   m.v = *v;
+  // Per-head views come with no source whose layout proves that Q, K and V
+  // agree in batch and K and V in sequence: check the dimensions.
+  if (q->perHead || k->perHead || v->perHead) {
+    auto [qb, qs] = viewDims(*q);
+    auto [kb, ks] = viewDims(*k);
+    auto [vb, vs] = viewDims(*v);
+    if (!sameDim(qb.first, qb.second, vb.first, vb.second) ||
+        !sameDim(kb.first, kb.second, vb.first, vb.second) ||
+        !sameDim(ks.first, ks.second, vs.first, vs.second)) {
+      why = {qk, "per-head query/key (e.g. after a rotary embedding) whose "
+                 "batch or sequence cannot be proven to match the value's"};
+      return failure();
+    }
+  }
   // Heads merged back: follow Transpose/Reshape down from P V.
   Layout ctx;
-  int b = q->batchAxis;
+  int b = q->perHead ? 0 : q->batchAxis;
   Atom batchAtom{b == 0 ? Kind::A0 : Kind::A1, kDyn};
   Atom seqAtom{b == 0 ? Kind::A1 : Kind::A0, kDyn};
-  auto qType = cast<RankedTensorType>(q->source.getType());
-  batchAtom.size = qType.getDimSize(b);
-  seqAtom.size = qType.getDimSize(1 - b);
+  auto [qbd, qsd] = viewDims(*q);
+  batchAtom.size =
+      cast<RankedTensorType>(qbd.first.getType()).getDimSize(qbd.second);
+  seqAtom.size =
+      cast<RankedTensorType>(qsd.first.getType()).getDimSize(qsd.second);
   Dim bd = batchAtom.size == 1 ? Dim{} : Dim{batchAtom};
   Dim sd = seqAtom.size == 1 ? Dim{} : Dim{seqAtom};
   Atom headsAtom{Kind::Heads, q->heads}, dimAtom{Kind::HeadDim, v->headDim};
-  if (st.getRank() == 4)
+  if (cast<RankedTensorType>(pv.getType()).getRank() == 4)
     ctx = {bd, Dim{headsAtom}, sd, Dim{dimAtom}};
   else {
     Dim merged = bd;
@@ -544,53 +411,32 @@ FailureOr<Match> matchAttention(onnx::SoftmaxOp softmax, Failure &why) {
   return failure();
 }
 
-/// The score bias operand: the bias terms, each raised to rank 4
-/// ([batch, heads, query, key], size-1 where they broadcast), scaled by the
-/// factors that followed them on the path, and summed.
-Value buildBias(const Match &m, PatternRewriter &b, Location loc) {
-  Value sum;
-  for (auto [term, factor] : m.biases) {
-    auto t = cast<RankedTensorType>(term.getType());
-    Value v = term;
-    if (t.getRank() < 4) {
-      SmallVector<int64_t> axes, shape(4 - t.getRank(), 1);
-      for (int i = 0; i < 4 - t.getRank(); ++i)
-        axes.push_back(i);
-      shape.append(t.getShape().begin(), t.getShape().end());
-      v = b.create<onnx::UnsqueezeOp>(
-          loc, RankedTensorType::get(shape, t.getElementType()), v,
-          b.getDenseI64ArrayAttr(axes));
-    }
-    if (factor != 1.0) {
-      auto st = RankedTensorType::get({}, b.getF32Type());
-      Value c = b.create<onnx::ConstantOp>(
-          loc, st,
-          DenseElementsAttr::get(st, static_cast<float>(factor)));
-      v = b.create<onnx::MulOp>(loc, v.getType(), v, c);
-    }
-    if (!sum) {
-      sum = v;
-      continue;
-    }
-    auto a = cast<RankedTensorType>(sum.getType()).getShape();
-    auto c = cast<RankedTensorType>(v.getType()).getShape();
-    SmallVector<int64_t> shape;
-    for (int i = 0; i < 4; ++i)
-      shape.push_back(a[i] == 1                    ? c[i]
-                      : c[i] == 1                  ? a[i]
-                      : ShapedType::isDynamic(a[i]) ? c[i]
-                                                    : a[i]);
-    sum = b.create<onnx::AddOp>(
-        loc, RankedTensorType::get(shape, b.getF32Type()), sum, v);
-  }
-  return sum;
-}
-
 void rewriteAttention(const Match &m, PatternRewriter &b) {
     Operation *anchor = m.output.getDefiningOp();
     b.setInsertionPoint(anchor);
     Location loc = anchor->getLoc();
     auto batchMajor = [&](const HeadView &hv) -> Value {
+      if (hv.perHead) {
+        // [b, h, s, d] (K^T: [b, h, d, s]) -> [b, s, h, d] -> [b, s, h * d].
+        auto t = cast<RankedTensorType>(hv.perHead.getType());
+        int64_t s = t.getDimSize(hv.keyT ? 3 : 2);
+        auto tt = RankedTensorType::get(
+            {t.getDimSize(0), s, hv.heads, hv.headDim}, t.getElementType());
+        Value tr = b.create<onnx::TransposeOp>(
+            loc, tt, hv.perHead,
+            b.getDenseI64ArrayAttr(hv.keyT ? ArrayRef<int64_t>{0, 3, 1, 2}
+                                           : ArrayRef<int64_t>{0, 2, 1, 3}));
+        auto shapeType = RankedTensorType::get({3}, b.getI64Type());
+        Value shape = b.create<onnx::ConstantOp>(
+            loc, shapeType,
+            DenseElementsAttr::get(
+                shapeType, ArrayRef<int64_t>{0, 0, hv.heads * hv.headDim}));
+        return b.create<onnx::ReshapeOp>(
+            loc,
+            RankedTensorType::get({t.getDimSize(0), s, hv.heads * hv.headDim},
+                                  t.getElementType()),
+            tr, shape, b.getI64IntegerAttr(0));
+      }
       if (hv.batchAxis == 0)
         return hv.source;
       auto t = cast<RankedTensorType>(hv.source.getType());
@@ -606,7 +452,7 @@ void rewriteAttention(const Match &m, PatternRewriter &b) {
     auto outType = RankedTensorType::get(
         {qt.getDimSize(0), qt.getDimSize(1), vt.getDimSize(2)},
         qt.getElementType());
-    Value bias = buildBias(m, b, loc);
+    Value bias = buildScoreBias(m, b, loc);
     Value att = b.create<AttentionOp>(
         loc, outType, q, k, v, m.mask, bias, b.getI64IntegerAttr(m.q.heads),
         b.getF32FloatAttr(static_cast<float>(m.scale)), b.getBoolAttr(m.causal),

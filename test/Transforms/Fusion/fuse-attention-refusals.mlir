@@ -553,43 +553,6 @@ func.func @mask_on_heads(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: ten
 
 // -----
 
-// The query is rotated by Cos/Sin of the positions (rotary embedding) after the head split.
-func.func @query_rotated(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>, %pos: tensor<8x16xf32>) -> (tensor<2x8x64xf32>) {
-  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
-  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
-  %sq = onnx.Constant dense<4.0> : tensor<f32>
-  %one = onnx.Constant dense<1.0> : tensor<f32>
-  %big = onnx.Constant dense<-10000.0> : tensor<f32>
-  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
-  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
-  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
-  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
-  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
-  %vh0 = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
-  %vh = onnx.Identity %vh0 : tensor<2x4x8x16xf32>
-  %cos = onnx.Cos %pos : tensor<8x16xf32>
-  %sin = onnx.Sin %pos : tensor<8x16xf32>
-  %qc = onnx.Mul %qh, %cos : (tensor<2x4x8x16xf32>, tensor<8x16xf32>) -> tensor<2x4x8x16xf32>
-  %qs = onnx.Mul %qh, %sin : (tensor<2x4x8x16xf32>, tensor<8x16xf32>) -> tensor<2x4x8x16xf32>
-  %qr = onnx.Add %qc, %qs : (tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
-  // expected-note @+1 {{the match broke here}}
-  %sc = onnx.MatMul %qr, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
-  %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
-  %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
-  %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xf32>
-  %inv = onnx.Sub %one, %mf : (tensor<f32>, tensor<2x1x1x8xf32>) -> tensor<2x1x1x8xf32>
-  %ext = onnx.Mul %inv, %big : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
-  %s = onnx.Add %sd, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
-  // expected-remark @+1 {{attention not fused: query is not a head split of a [batch, seq, hidden] tensor (the chain stops at onnx.Add: a rotary position embedding (Cos/Sin), which bertc.attention does not apply)}}
-  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
-  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
-  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
-  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
-  return %o : tensor<2x8x64xf32>
-}
-
-// -----
-
 // A causal Where that replaces future scores by -1 only.
 func.func @causal_where_weak(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
   %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
@@ -611,40 +574,6 @@ func.func @causal_where_weak(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v:
   // expected-note @+1 {{the match broke here}}
   %s = onnx.Where %cb, %sd, %m1 : (tensor<8x8xi1>, tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
   // expected-remark @+1 {{attention not fused: causal Where does not exclude future keys}}
-  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
-  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
-  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
-  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
-  return %o : tensor<2x8x64xf32>
-}
-
-// -----
-
-// K reshaped straight to [batch, heads, d, seq] (no transpose): not a head split.
-func.func @key_not_transposed(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
-  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
-  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
-  %sq = onnx.Constant dense<4.0> : tensor<f32>
-  %one = onnx.Constant dense<1.0> : tensor<f32>
-  %big = onnx.Constant dense<-10000.0> : tensor<f32>
-  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
-  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
-  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
-  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
-  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
-  %vh0 = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
-  %vh = onnx.Identity %vh0 : tensor<2x4x8x16xf32>
-  %ks = onnx.Constant dense<[2, 4, 16, 8]> : tensor<4xi64>
-  %kbad = onnx.Reshape %k, %ks : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x4x16x8xf32>
-  // expected-note @+1 {{the match broke here}}
-  %sc = onnx.MatMul %qh, %kbad : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
-  %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
-  %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
-  %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xf32>
-  %inv = onnx.Sub %one, %mf : (tensor<f32>, tensor<2x1x1x8xf32>) -> tensor<2x1x1x8xf32>
-  %ext = onnx.Mul %inv, %big : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
-  %s = onnx.Add %sd, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
-  // expected-remark @+1 {{attention not fused: key is not a transposed head split of a [batch, seq, hidden] tensor}}
   %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
   %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
   %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
@@ -720,4 +649,106 @@ func.func @bias_over_merged_heads(%q: tensor<6x2x64xf32>, %k: tensor<6x2x64xf32>
   %ct = onnx.Transpose %c {perm = array<i64: 1, 0, 2>} : (tensor<8x6x16xf32>) -> tensor<6x8x16xf32>
   %o = onnx.Reshape %ct, %o2 : (tensor<6x8x16xf32>, tensor<2xi64>) -> tensor<12x64xf32>
   return %o : tensor<12x64xf32>
+}
+
+// -----
+// The query multiplied by a tensor after the head split, with batch and
+// heads merged ([batch * heads, seq, d]): neither a head split of a source
+// nor a [batch, heads, seq, d] tensor whose heads could be merged back.
+func.func @query_not_head_split(%q: tensor<6x2x64xf32>, %k: tensor<6x2x64xf32>, %v: tensor<6x2x64xf32>, %r: tensor<8x6x16xf32>) -> tensor<12x64xf32> {
+  %s3 = onnx.Constant dense<[6, 8, 16]> : tensor<3xi64>
+  %o2 = onnx.Constant dense<[12, 64]> : tensor<2xi64>
+  %four = onnx.Constant dense<4.0> : tensor<f32>
+  %q3 = onnx.Reshape %q, %s3 : (tensor<6x2x64xf32>, tensor<3xi64>) -> tensor<6x8x16xf32>
+  %qh = onnx.Transpose %q3 {perm = array<i64: 1, 0, 2>} : (tensor<6x8x16xf32>) -> tensor<8x6x16xf32>
+  %qs = onnx.Mul %qh, %r : (tensor<8x6x16xf32>, tensor<8x6x16xf32>) -> tensor<8x6x16xf32>
+  %k3 = onnx.Reshape %k, %s3 : (tensor<6x2x64xf32>, tensor<3xi64>) -> tensor<6x8x16xf32>
+  %kt = onnx.Transpose %k3 {perm = array<i64: 1, 2, 0>} : (tensor<6x8x16xf32>) -> tensor<8x16x6xf32>
+  %v3 = onnx.Reshape %v, %s3 : (tensor<6x2x64xf32>, tensor<3xi64>) -> tensor<6x8x16xf32>
+  %vh = onnx.Transpose %v3 {perm = array<i64: 1, 0, 2>} : (tensor<6x8x16xf32>) -> tensor<8x6x16xf32>
+  // expected-note @+1 {{the match broke here}}
+  %sc = onnx.MatMul %qs, %kt : (tensor<8x6x16xf32>, tensor<8x16x6xf32>) -> tensor<8x6x6xf32>
+  // expected-remark @+1 {{attention not fused: query is not a head split of a [batch, seq, hidden] tensor (the chain stops at onnx.Mul)}}
+  %p = onnx.Softmax %sc {axis = 2 : i64} : tensor<8x6x6xf32> -> tensor<8x6x6xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<8x6x6xf32>, tensor<8x6x16xf32>) -> tensor<8x6x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 1, 0, 2>} : (tensor<8x6x16xf32>) -> tensor<6x8x16xf32>
+  %o = onnx.Reshape %ct, %o2 : (tensor<6x8x16xf32>, tensor<2xi64>) -> tensor<12x64xf32>
+  return %o : tensor<12x64xf32>
+}
+// -----
+// The same for the key (K^T multiplied by a tensor, [batch * heads, d, seq]).
+func.func @key_not_head_split(%q: tensor<6x2x64xf32>, %k: tensor<6x2x64xf32>, %v: tensor<6x2x64xf32>, %r: tensor<8x16x6xf32>) -> tensor<12x64xf32> {
+  %s3 = onnx.Constant dense<[6, 8, 16]> : tensor<3xi64>
+  %o2 = onnx.Constant dense<[12, 64]> : tensor<2xi64>
+  %four = onnx.Constant dense<4.0> : tensor<f32>
+  %q3 = onnx.Reshape %q, %s3 : (tensor<6x2x64xf32>, tensor<3xi64>) -> tensor<6x8x16xf32>
+  %qh = onnx.Transpose %q3 {perm = array<i64: 1, 0, 2>} : (tensor<6x8x16xf32>) -> tensor<8x6x16xf32>
+  %qs = onnx.Div %qh, %four : (tensor<8x6x16xf32>, tensor<f32>) -> tensor<8x6x16xf32>
+  %k3 = onnx.Reshape %k, %s3 : (tensor<6x2x64xf32>, tensor<3xi64>) -> tensor<6x8x16xf32>
+  %kt0 = onnx.Transpose %k3 {perm = array<i64: 1, 2, 0>} : (tensor<6x8x16xf32>) -> tensor<8x16x6xf32>
+  %kt = onnx.Mul %kt0, %r : (tensor<8x16x6xf32>, tensor<8x16x6xf32>) -> tensor<8x16x6xf32>
+  %v3 = onnx.Reshape %v, %s3 : (tensor<6x2x64xf32>, tensor<3xi64>) -> tensor<6x8x16xf32>
+  %vh = onnx.Transpose %v3 {perm = array<i64: 1, 0, 2>} : (tensor<6x8x16xf32>) -> tensor<8x6x16xf32>
+  // expected-note @+1 {{the match broke here}}
+  %sc = onnx.MatMul %qs, %kt : (tensor<8x6x16xf32>, tensor<8x16x6xf32>) -> tensor<8x6x6xf32>
+  // expected-remark @+1 {{attention not fused: key is not a transposed head split of a [batch, seq, hidden] tensor (the chain stops at onnx.Mul)}}
+  %p = onnx.Softmax %sc {axis = 2 : i64} : tensor<8x6x6xf32> -> tensor<8x6x6xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<8x6x6xf32>, tensor<8x6x16xf32>) -> tensor<8x6x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 1, 0, 2>} : (tensor<8x6x16xf32>) -> tensor<6x8x16xf32>
+  %o = onnx.Reshape %ct, %o2 : (tensor<6x8x16xf32>, tensor<2xi64>) -> tensor<12x64xf32>
+  return %o : tensor<12x64xf32>
+}
+
+// -----
+
+// The scores transposed (keys and queries swapped) before the mask and the
+// Softmax: not softmax over the keys of Q K^T.
+func.func @scores_transposed(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %b: tensor<2x4x8x8xf32>) -> tensor<2x8x64xf32> {
+  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
+  %sq = onnx.Constant dense<4.0> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %vh = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
+  // expected-note @+1 {{the match broke here}}
+  %st = onnx.Transpose %sc {perm = array<i64: 0, 1, 3, 2>} : (tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
+  %s = onnx.Add %st, %b : (tensor<2x4x8x8xf32>, tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
+  // expected-remark @+1 {{attention not fused: the scores reach the Softmax through onnx.Transpose, which bertc.attention cannot express}}
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
+}
+
+// -----
+
+// The scores reshaped other than [batch * heads, q, k] -> [batch, heads, q,
+// k] (here the heads and queries exchanged by a reshape).
+func.func @scores_reshaped(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>) -> tensor<2x8x64xf32> {
+  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
+  %sq = onnx.Constant dense<4.0> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %vh = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
+  %sh = onnx.Constant dense<[2, 8, 4, 8]> : tensor<4xi64>
+  %sb = onnx.Constant dense<[2, 4, 8, 8]> : tensor<4xi64>
+  %r1 = onnx.Reshape %sc, %sh : (tensor<2x4x8x8xf32>, tensor<4xi64>) -> tensor<2x8x4x8xf32>
+  // expected-note @+1 {{the match broke here}}
+  %s = onnx.Reshape %r1, %sb : (tensor<2x8x4x8xf32>, tensor<4xi64>) -> tensor<2x4x8x8xf32>
+  // expected-remark @+1 {{attention not fused: the scores are reshaped other than from [batch * heads, q, k] to [batch, heads, q, k]}}
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
 }

@@ -464,3 +464,182 @@ func.func @t5_sdpa_where_bias(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v
   %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
   return %o : tensor<2x8x64xf32>
 }
+
+// -----
+
+// The query rotated by Cos/Sin of the positions after the head split (a
+// rotary embedding): the rotated [batch, heads, seq, d] tensor is the
+// query, with its heads merged back (Transpose + Reshape) for the fused op.
+// CHECK-LABEL: func.func @query_rotated
+// CHECK: %[[QT:.*]] = onnx.Transpose %{{.*}} {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+// CHECK: %[[QM:.*]] = onnx.Reshape %[[QT]], %{{.*}} : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+// CHECK: bertc.attention %[[QM]], %arg1, %arg2 mask %arg3
+func.func @query_rotated(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>, %pos: tensor<8x16xf32>) -> (tensor<2x8x64xf32>) {
+  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
+  %sq = onnx.Constant dense<4.0> : tensor<f32>
+  %one = onnx.Constant dense<1.0> : tensor<f32>
+  %big = onnx.Constant dense<-10000.0> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %vh0 = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %vh = onnx.Identity %vh0 : tensor<2x4x8x16xf32>
+  %cos = onnx.Cos %pos : tensor<8x16xf32>
+  %sin = onnx.Sin %pos : tensor<8x16xf32>
+  %qc = onnx.Mul %qh, %cos : (tensor<2x4x8x16xf32>, tensor<8x16xf32>) -> tensor<2x4x8x16xf32>
+  %qs = onnx.Mul %qh, %sin : (tensor<2x4x8x16xf32>, tensor<8x16xf32>) -> tensor<2x4x8x16xf32>
+  %qr = onnx.Add %qc, %qs : (tensor<2x4x8x16xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %sc = onnx.MatMul %qr, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
+  %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
+  %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
+  %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xf32>
+  %inv = onnx.Sub %one, %mf : (tensor<f32>, tensor<2x1x1x8xf32>) -> tensor<2x1x1x8xf32>
+  %ext = onnx.Mul %inv, %big : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
+  %s = onnx.Add %sd, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
+}
+
+// -----
+
+// K reshaped straight to [batch, heads, d, seq] (no transpose) is no head
+// split of k, but it is the K^T the scores use: its heads are merged back
+// (Transpose [0, 3, 1, 2] + Reshape), which is exact.
+// CHECK-LABEL: func.func @key_not_transposed
+// CHECK: %[[KT:.*]] = onnx.Transpose %{{.*}} {perm = array<i64: 0, 3, 1, 2>} : (tensor<2x4x16x8xf32>) -> tensor<2x8x4x16xf32>
+// CHECK: %[[KM:.*]] = onnx.Reshape %[[KT]], %{{.*}} : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+// CHECK: bertc.attention %arg0, %[[KM]], %arg2 mask %arg3
+func.func @key_not_transposed(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
+  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
+  %sq = onnx.Constant dense<4.0> : tensor<f32>
+  %one = onnx.Constant dense<1.0> : tensor<f32>
+  %big = onnx.Constant dense<-10000.0> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %vh0 = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %vh = onnx.Identity %vh0 : tensor<2x4x8x16xf32>
+  %ks = onnx.Constant dense<[2, 4, 16, 8]> : tensor<4xi64>
+  %kbad = onnx.Reshape %k, %ks : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x4x16x8xf32>
+  %sc = onnx.MatMul %qh, %kbad : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
+  %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
+  %mu = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
+  %mf = onnx.Cast %mu {to = f32} : (tensor<2x1x1x8xi64>) -> tensor<2x1x1x8xf32>
+  %inv = onnx.Sub %one, %mf : (tensor<f32>, tensor<2x1x1x8xf32>) -> tensor<2x1x1x8xf32>
+  %ext = onnx.Mul %inv, %big : (tensor<2x1x1x8xf32>, tensor<f32>) -> tensor<2x1x1x8xf32>
+  %s = onnx.Add %sd, %ext : (tensor<2x4x8x8xf32>, tensor<2x1x1x8xf32>) -> tensor<2x4x8x8xf32>
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
+}
+
+// -----
+
+// A sliding window |k - q| <= 2 applied by Where with finfo.min: no mask,
+// but finfo.min absorbs the scores, so it is the additive term
+// Where(far, finfo.min, 0), the score bias. (With -10000 it is refused:
+// fuse-attention-refusals.mlir, @position_window.)
+// CHECK-LABEL: func.func @window_bias
+// CHECK: %[[FMIN:.*]] = onnx.Constant dense<-3.40282347E+38> : tensor<f32>
+// CHECK: %[[FAR:.*]] = onnx.Greater
+// CHECK: %[[WH:.*]] = onnx.Where %[[FAR]], %[[FMIN]], %{{.*}} : (tensor<8x8xi1>, tensor<f32>, tensor<f32>) -> tensor<8x8xf32>
+// CHECK: %[[W:.*]] = onnx.Unsqueeze %[[WH]] {axes = array<i64: 0, 1>} : (tensor<8x8xf32>) -> tensor<1x1x8x8xf32>
+// CHECK: bertc.attention %arg0, %arg1, %arg2 bias %[[W]] {causal = false, mask_replace = false, mask_value = 0.000000e+00 : f32, num_heads = 4 : i64, scale = 2.500000e-01 : f32}
+func.func @window_bias(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>) -> (tensor<2x8x64xf32>) {
+  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
+  %sq = onnx.Constant dense<4.0> : tensor<f32>
+  %one = onnx.Constant dense<1.0> : tensor<f32>
+  %big = onnx.Constant dense<-3.40282347E+38> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %qh = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %kt = onnx.Transpose %k4 {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x16x8xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %vh0 = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %vh = onnx.Identity %vh0 : tensor<2x4x8x16xf32>
+  %z0 = onnx.Constant dense<0> : tensor<i64>
+  %e8 = onnx.Constant dense<8> : tensor<i64>
+  %i1 = onnx.Constant dense<1> : tensor<i64>
+  %sc = onnx.MatMul %qh, %kt : (tensor<2x4x8x16xf32>, tensor<2x4x16x8xf32>) -> tensor<2x4x8x8xf32>
+  %sd = onnx.Div %sc, %sq : (tensor<2x4x8x8xf32>, tensor<f32>) -> tensor<2x4x8x8xf32>
+  %r = onnx.Range %z0, %e8, %i1 : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<8xi64>
+  %rq = onnx.Unsqueeze %r {axes = array<i64: 1>} : (tensor<8xi64>) -> tensor<8x1xi64>
+  %d = onnx.Sub %r, %rq : (tensor<8xi64>, tensor<8x1xi64>) -> tensor<8x8xi64>
+  %ad = onnx.Abs %d : tensor<8x8xi64>
+  %w = onnx.Constant dense<2> : tensor<i64>
+  %far = onnx.Greater %ad, %w : (tensor<8x8xi64>, tensor<i64>) -> tensor<8x8xi1>
+  %s = onnx.Where %far, %big, %sd : (tensor<8x8xi1>, tensor<f32>, tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %c = onnx.MatMul %p, %vh : (tensor<2x4x8x8xf32>, tensor<2x4x8x16xf32>) -> tensor<2x4x8x16xf32>
+  %ct = onnx.Transpose %c {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
+}
+
+// -----
+
+// DeBERTa-v2: Q and K^T as [batch * heads, seq, d], the disentangled
+// content-position terms (here an argument) added over [batch * heads, q,
+// k], the sum reshaped to [batch, heads, q, k], masked over queries and keys
+// by Where(~(m_q * m_k), finfo.min) (no padding mask: it masks queries too,
+// so it is the additive term Where(~mask, finfo.min, 0) of the bias), the
+// probabilities reshaped back for a batched P V. The position terms are
+// expanded to the flat scores' size, read off Q and K^T, and split like the
+// scores ([-1, heads, q, k]).
+// CHECK-LABEL: func.func @deberta_disentangled
+// (Static here, so the Expand and the sizes fold away.)
+// CHECK: %[[SPLIT:.*]] = onnx.Constant dense<[-1, 4, 8, 8]> : tensor<4xi64>
+// CHECK: %[[R:.*]] = onnx.Reshape %arg4, %[[SPLIT]] : (tensor<8x8x8xf32>, tensor<4xi64>) -> tensor<2x4x8x8xf32>
+// CHECK: %[[W:.*]] = onnx.Where %{{.*}}, %{{.*}}, %{{.*}} : (tensor<2x1x8x8xi1>, tensor<f32>, tensor<f32>) -> tensor<2x1x8x8xf32>
+// CHECK: %[[B:.*]] = onnx.Add %[[R]], %[[W]] : (tensor<2x4x8x8xf32>, tensor<2x1x8x8xf32>) -> tensor<2x4x8x8xf32>
+// CHECK: bertc.attention %arg0, %arg1, %arg2 bias %[[B]] {causal = false, mask_replace = false, mask_value = 0.000000e+00 : f32, num_heads = 4 : i64, scale = 1.250000e-01 : f32}
+// CHECK-NOT: onnx.Softmax
+func.func @deberta_disentangled(%q: tensor<2x8x64xf32>, %k: tensor<2x8x64xf32>, %v: tensor<2x8x64xf32>, %m: tensor<2x8xi64>, %rel: tensor<8x8x8xf32>) -> tensor<2x8x64xf32> {
+  %s4 = onnx.Constant dense<[2, 8, 4, 16]> : tensor<4xi64>
+  %s3h = onnx.Constant dense<[8, 8, 16]> : tensor<3xi64>
+  %sc4 = onnx.Constant dense<[-1, 4, 8, 8]> : tensor<4xi64>
+  %sc3 = onnx.Constant dense<[-1, 8, 8]> : tensor<3xi64>
+  %o4 = onnx.Constant dense<[-1, 4, 8, 16]> : tensor<4xi64>
+  %s3 = onnx.Constant dense<[2, 8, 64]> : tensor<3xi64>
+  %eight = onnx.Constant dense<8.0> : tensor<f32>
+  %fmin = onnx.Constant dense<-3.40282347E+38> : tensor<f32>
+  %q4 = onnx.Reshape %q, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %qt = onnx.Transpose %q4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %qh = onnx.Reshape %qt, %s3h : (tensor<2x4x8x16xf32>, tensor<3xi64>) -> tensor<8x8x16xf32>
+  %k4 = onnx.Reshape %k, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %kt4 = onnx.Transpose %k4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %kh = onnx.Reshape %kt4, %s3h : (tensor<2x4x8x16xf32>, tensor<3xi64>) -> tensor<8x8x16xf32>
+  %kt = onnx.Transpose %kh {perm = array<i64: 0, 2, 1>} : (tensor<8x8x16xf32>) -> tensor<8x16x8xf32>
+  %kts = onnx.Div %kt, %eight : (tensor<8x16x8xf32>, tensor<f32>) -> tensor<8x16x8xf32>
+  %v4 = onnx.Reshape %v, %s4 : (tensor<2x8x64xf32>, tensor<4xi64>) -> tensor<2x8x4x16xf32>
+  %vt = onnx.Transpose %v4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x8x4x16xf32>) -> tensor<2x4x8x16xf32>
+  %vh = onnx.Reshape %vt, %s3h : (tensor<2x4x8x16xf32>, tensor<3xi64>) -> tensor<8x8x16xf32>
+  %sc = onnx.MatMul %qh, %kts : (tensor<8x8x16xf32>, tensor<8x16x8xf32>) -> tensor<8x8x8xf32>
+  %sr = onnx.Add %sc, %rel : (tensor<8x8x8xf32>, tensor<8x8x8xf32>) -> tensor<8x8x8xf32>
+  %s4d = onnx.Reshape %sr, %sc4 : (tensor<8x8x8xf32>, tensor<4xi64>) -> tensor<2x4x8x8xf32>
+  %mq = onnx.Unsqueeze %m {axes = array<i64: 1, 3>} : (tensor<2x8xi64>) -> tensor<2x1x8x1xi64>
+  %mk = onnx.Unsqueeze %m {axes = array<i64: 1, 2>} : (tensor<2x8xi64>) -> tensor<2x1x1x8xi64>
+  %mqk = onnx.Mul %mq, %mk : (tensor<2x1x8x1xi64>, tensor<2x1x1x8xi64>) -> tensor<2x1x8x8xi64>
+  %mb = onnx.Cast %mqk {to = i1} : (tensor<2x1x8x8xi64>) -> tensor<2x1x8x8xi1>
+  %drop = onnx.Not %mb : tensor<2x1x8x8xi1>
+  %s = onnx.Where %drop, %fmin, %s4d : (tensor<2x1x8x8xi1>, tensor<f32>, tensor<2x4x8x8xf32>) -> tensor<2x4x8x8xf32>
+  %p = onnx.Softmax %s {axis = 3 : i64} : tensor<2x4x8x8xf32> -> tensor<2x4x8x8xf32>
+  %p3 = onnx.Reshape %p, %sc3 : (tensor<2x4x8x8xf32>, tensor<3xi64>) -> tensor<8x8x8xf32>
+  %c = onnx.MatMul %p3, %vh : (tensor<8x8x8xf32>, tensor<8x8x16xf32>) -> tensor<8x8x16xf32>
+  %c4 = onnx.Reshape %c, %o4 : (tensor<8x8x16xf32>, tensor<4xi64>) -> tensor<2x4x8x16xf32>
+  %ct = onnx.Transpose %c4 {perm = array<i64: 0, 2, 1, 3>} : (tensor<2x4x8x16xf32>) -> tensor<2x8x4x16xf32>
+  %o = onnx.Reshape %ct, %s3 : (tensor<2x8x4x16xf32>, tensor<3xi64>) -> tensor<2x8x64xf32>
+  return %o : tensor<2x8x64xf32>
+}
