@@ -95,7 +95,8 @@ LogicalResult bertc::buildCPULoweringPipeline(OpPassManager &pm,
 }
 
 void bertc::registerBertcDialects(DialectRegistry &registry) {
-  registry.insert<onnx::ONNXDialect, BertcDialect, affine::AffineDialect,
+  registry.insert<onnx::ONNXDialect, BertcDialect, cpu::BertcCPUDialect,
+                  affine::AffineDialect,
                   arith::ArithDialect, bufferization::BufferizationDialect,
                   cf::ControlFlowDialect, func::FuncDialect,
                   index::IndexDialect, linalg::LinalgDialect,
@@ -108,7 +109,7 @@ void bertc::registerBertcDialects(DialectRegistry &registry) {
   linalg::registerBufferizableOpInterfaceExternalModels(registry);
   scf::registerBufferizableOpInterfaceExternalModels(registry);
   tensor::registerBufferizableOpInterfaceExternalModels(registry);
-  registerBertcBufferizationInterfaces(registry);
+  cpu::registerBufferizationInterfaces(registry);
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
 }

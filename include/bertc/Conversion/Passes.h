@@ -3,6 +3,7 @@
 #define BERTC_CONVERSION_PASSES_H
 
 #include "bertc/Dialect/Bertc/IR/BertcOps.h"
+#include "bertc/Dialect/BertcCPU/IR/BertcCPUOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"

@@ -54,8 +54,11 @@ def LinalgToKernelCalls : Pass<"bertc-linalg-to-kernel-calls", "mlir::ModuleOp">
     kernels of the bertc CPU kernel library (`bertc_matmul_f32`,
     `bertc_batch_matmul_f32`, C interface). Transposed operands are passed as
     strided views. Other element types stay as linalg (lowered to loops).
-    `bertc.call_kernel` ops on memrefs become calls of `_mlir_ciface_<callee>`
-    with their params as i64/f32 scalars.
+    The kernel dialect's ops on memrefs (`bertc_cpu.linear`, `layer_norm`,
+    `attention`) become calls of their kernels' C interface
+    (`_mlir_ciface_bertc_*_f32`, bertc/kernel_abi.h names and codes), with
+    the attributes as the i64/f32 scalar arguments and unread placeholders
+    for absent optional operands.
   }];
   let statistics = [
     Statistic<"numKernelCalls", "kernel-calls", "Number of matmuls replaced">
@@ -67,16 +70,16 @@ def LinalgToKernelCalls : Pass<"bertc-linalg-to-kernel-calls", "mlir::ModuleOp">
 def ConvertBertcToKernels : Pass<"convert-bertc-to-kernels", "mlir::ModuleOp"> {
   let summary = "Lower fused bertc ops to CPU kernel calls on tensors";
   let description = [{
-    `bertc.linear`, `bertc.layer_norm` and `bertc.attention` become
-    `bertc.call_kernel` ops (destination-passing, on tensors) of the fused
-    kernels in runtime/src/cpu (`bertc_linear_f32`, `bertc_layer_norm_f32`,
-    `bertc_skip_layer_norm_f32`, `bertc_attention_f32`); leading dimensions
+    `bertc.linear`, `bertc.layer_norm` and `bertc.attention` become the
+    kernel dialect's `bertc_cpu.linear`, `bertc_cpu.layer_norm` and
+    `bertc_cpu.attention` (destination-passing, on tensors: one op per fused
+    kernel of runtime/src/cpu, typed and verified); leading dimensions
     are collapsed so that kernels see [rows, features]. `bertc.gelu` becomes
     an elementwise `linalg.generic`. Attention masks of any element type are
     converted to an f32 keep-mask. Constant linear weights are packed at
     compile time into the GEMM's panel layout (`bertc_linear_packed_f32`).
     Runs before convert-onnx-to-linalg; after bufferization,
-    bertc-linalg-to-kernel-calls turns the calls into `func.call`s.
+    bertc-linalg-to-kernel-calls turns the kernel ops into `func.call`s.
     Dimensions that must agree but are known only at run time (a residual
     broadcast into LayerNorm) are checked in the generated code, which
     reports an error naming the node (a module pass: the check declares its
@@ -90,7 +93,8 @@ def ConvertBertcToKernels : Pass<"convert-bertc-to-kernels", "mlir::ModuleOp"> {
     Statistic<"numKernelCalls", "kernel-calls", "Number of fused kernel calls">
   ];
   let dependentDialects = [
-    "bertc::BertcDialect", "mlir::arith::ArithDialect",
+    "bertc::BertcDialect", "bertc::cpu::BertcCPUDialect",
+    "mlir::arith::ArithDialect",
     "mlir::func::FuncDialect", "mlir::linalg::LinalgDialect",
     "mlir::math::MathDialect", "mlir::scf::SCFDialect",
     "mlir::tensor::TensorDialect"

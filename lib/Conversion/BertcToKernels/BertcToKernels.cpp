@@ -1,13 +1,14 @@
 //===- BertcToKernels.cpp - Fused bertc ops to CPU kernel calls -----------===//
 //
-// Each fused op becomes one bertc.call_kernel on tensors (see the pass
-// description in include/bertc/Conversion/Passes.td). The kernels' C
-// signatures are in runtime/include/bertc/cpu_kernels.h; the argument order
-// here must match them.
+// Each fused op becomes one bertc_cpu kernel op on tensors (see the pass
+// description in include/bertc/Conversion/Passes.td); the kernels' C
+// signatures (runtime/include/bertc/cpu_kernels.h) are the concern of
+// bertc-linalg-to-kernel-calls, which lowers those ops to calls.
 //
 //===----------------------------------------------------------------------===//
 #include "bertc/Conversion/Passes.h"
 #include "bertc/Conversion/RuntimeChecks.h"
+#include "bertc/Dialect/BertcCPU/IR/BertcCPUOps.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 #include "bertc/kernel_abi.h"
 
@@ -70,14 +71,6 @@ Value emptyLike2D(OpBuilder &b, Location loc, Value rowsOf, OpFoldResult cols,
   OpFoldResult rows = tensor::getMixedSize(b, loc, rowsOf, 0);
   return b.create<tensor::EmptyOp>(loc, ArrayRef<OpFoldResult>{rows, cols},
                                    elt);
-}
-
-CallKernelOp callKernel(OpBuilder &b, Location loc, StringRef name,
-                        ValueRange ins, ValueRange outs,
-                        ArrayRef<Attribute> params) {
-  return b.create<CallKernelOp>(loc, outs.getTypes(),
-                                SymbolRefAttr::get(b.getContext(), name), ins,
-                                outs, b.getArrayAttr(params));
 }
 
 bool allF32(Operation *op) {
@@ -152,18 +145,14 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
     Value bias = op.getBias() ? op.getBias() : Value();
     OpFoldResult n = tensor::getMixedSize(rewriter, loc, w, 1);
     Value out = emptyLike2D(rewriter, loc, a, n, rewriter.getF32Type());
-    // Without a bias, any rank-1 f32 tensor stands in (never read).
-    Value biasArg = bias;
-    if (!biasArg)
-      biasArg = rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{1},
-                                                 rewriter.getF32Type());
-    auto call = callKernel(
-        rewriter, loc,
-        packed ? BERTC_KERNEL_LINEAR_PACKED_F32 : BERTC_KERNEL_LINEAR_F32,
-        {a, packed ? packed : w, biasArg}, {out},
-        {rewriter.getI64IntegerAttr(static_cast<int64_t>(op.getActivation())),
-         rewriter.getI64IntegerAttr(bias ? 1 : 0)});
-    rewriter.replaceOp(op, expandRows(rewriter, loc, call.getResult(0),
+    SmallVector<Value> ins{a, packed ? packed : w};
+    if (bias)
+      ins.push_back(bias);
+    auto k = rewriter.create<cpu::LinearOp>(loc, TypeRange{out.getType()},
+                                            ins, ValueRange{out});
+    k.setActivation(op.getActivation());
+    k.setHasBias(bias != nullptr);
+    rewriter.replaceOp(op, expandRows(rewriter, loc, k.getResults()[0],
                                       op.getInput(), op.getType()));
     return success();
   }
@@ -200,12 +189,15 @@ struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
     bool needSum = hasSum && !op.getSum().use_empty();
     if (!hasSum && !op.getSum().use_empty())
       rewriter.replaceAllUsesWith(op.getSum(), op.getInput());
-    Value gamma = op.getGamma();
-    Value beta = op.getBeta() ? op.getBeta() : gamma;
-    Value bias = op.getBias() ? op.getBias() : gamma;
-    if (op.getSkip())
+    SmallVector<Value> ins{x, op.getGamma()};
+    if (op.getBeta())
+      ins.push_back(op.getBeta());
+    if (op.getSkip()) {
       checkSkipShape(rewriter, loc, op.getInput(), op.getSkip());
-    Value skip = op.getSkip() ? collapseRows(rewriter, loc, op.getSkip()) : x;
+      ins.push_back(collapseRows(rewriter, loc, op.getSkip()));
+    }
+    if (op.getBias())
+      ins.push_back(op.getBias());
     OpFoldResult c = tensor::getMixedSize(rewriter, loc, x, 1);
     SmallVector<Value> outs{
         emptyLike2D(rewriter, loc, x, c, rewriter.getF32Type())};
@@ -213,18 +205,14 @@ struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
       outs.push_back(emptyLike2D(rewriter, loc, x, c, rewriter.getF32Type()));
     // A skip broadcast along leading dims has fewer rows: the kernel reads
     // row i of x with row i % skip_rows of skip.
-    int64_t flags = (op.getBeta() ? BERTC_LN_BETA : 0) |
-                    (op.getSkip() ? BERTC_LN_SKIP : 0) |
-                    (op.getBias() ? BERTC_LN_BIAS : 0) |
-                    (op.getRms() ? BERTC_LN_RMS : 0);
-    auto call = callKernel(
-        rewriter, loc,
-        needSum ? BERTC_KERNEL_SKIP_LAYER_NORM_F32 : BERTC_KERNEL_LAYER_NORM_F32,
-        {x, gamma, beta, skip, bias}, outs,
-        {op.getEpsilonAttr(), rewriter.getI64IntegerAttr(flags)});
+    auto unit = [&](bool on) { return on ? rewriter.getUnitAttr() : UnitAttr(); };
+    auto call = rewriter.create<cpu::LayerNormOp>(
+        loc, TypeRange(ValueRange(outs)), ins, outs, op.getEpsilonAttr(),
+        unit(op.getBeta() != nullptr), unit(op.getSkip() != nullptr),
+        unit(op.getBias() != nullptr), unit(op.getRms()));
     auto type = cast<RankedTensorType>(op.getOutput().getType());
-    Value y = expandRows(rewriter, loc, call.getResult(0), op.getInput(), type);
-    Value sum = needSum ? expandRows(rewriter, loc, call.getResult(1),
+    Value y = expandRows(rewriter, loc, call.getResults()[0], op.getInput(), type);
+    Value sum = needSum ? expandRows(rewriter, loc, call.getResults()[1],
                                      op.getInput(), type)
                         : op.getInput();
     rewriter.replaceOp(op, ValueRange{y, sum});
@@ -270,29 +258,23 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
                     b.create<linalg::YieldOp>(l, r);
                   })
               .getResult(0);
-    } else {
-      keep =
-          rewriter.create<tensor::EmptyOp>(loc, ArrayRef<int64_t>{1, 1}, f32);
     }
-    // The score bias, or an unread [1, 1, 1, 1] placeholder.
-    Value bias = op.getBias();
-    if (!bias)
-      bias = rewriter.create<tensor::EmptyOp>(
-          loc, ArrayRef<int64_t>{1, 1, 1, 1}, f32);
     auto q = op.getQuery();
+    SmallVector<Value> ins{q, op.getKey(), op.getValue()};
+    if (keep)
+      ins.push_back(keep);
+    if (op.getBias())
+      ins.push_back(op.getBias());
     SmallVector<OpFoldResult> outShape = dims(rewriter, loc, q);
     outShape[2] = tensor::getMixedSize(rewriter, loc, op.getValue(), 2);
     Value out = rewriter.create<tensor::EmptyOp>(loc, outShape, f32);
-    auto call =
-        callKernel(rewriter, loc, BERTC_KERNEL_ATTENTION_F32,
-                   {q, op.getKey(), op.getValue(), keep, bias}, {out},
-                   {op.getNumHeadsAttr(), op.getScaleAttr(),
-                    rewriter.getI64IntegerAttr(op.getCausal() ? 1 : 0),
-                    op.getMaskValueAttr(),
-                    rewriter.getI64IntegerAttr(op.getMaskReplace() ? 1 : 0),
-                    rewriter.getI64IntegerAttr(op.getMask() ? 1 : 0),
-                    rewriter.getI64IntegerAttr(op.getBias() ? 1 : 0)});
-    Value r = call.getResult(0);
+    auto unit = [&](bool on) { return on ? rewriter.getUnitAttr() : UnitAttr(); };
+    auto call = rewriter.create<cpu::AttentionOp>(
+        loc, TypeRange{out.getType()}, ins, ValueRange{out},
+        op.getNumHeadsAttr(), op.getScaleAttr(), unit(op.getCausal()),
+        op.getMaskValueAttr(), unit(op.getMaskReplace()),
+        unit(keep != nullptr), unit(op.getBias() != nullptr));
+    Value r = call.getResults()[0];
     if (r.getType() != op.getType())
       r = rewriter.create<tensor::CastOp>(loc, op.getType(), r);
     rewriter.replaceOp(op, r);
@@ -365,7 +347,7 @@ struct ConvertBertcToKernelsPass
       return signalPassFailure();
     bool left = false;
     getOperation().walk([&](Operation *op) {
-      if (isa<CallKernelOp>(op))
+      if (isa<cpu::LinearOp, cpu::LayerNormOp, cpu::AttentionOp>(op))
         ++numKernelCalls;
       else if (isa<LinearOp, LayerNormOp, AttentionOp, GeluOp>(op)) {
         op->emitError("no CPU kernel for this op with these element types");

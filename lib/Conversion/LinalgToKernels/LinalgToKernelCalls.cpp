@@ -10,7 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "bertc/Conversion/Passes.h"
-#include "bertc/Dialect/Bertc/IR/BertcOps.h"
+#include "bertc/Dialect/BertcCPU/IR/BertcCPUOps.h"
 #include "bertc/kernel_abi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -97,42 +97,97 @@ struct LinalgToKernelCallsPass
     Type f32 = Float32Type::get(ctx);
     Type i64 = IntegerType::get(ctx, 64);
 
-    // bertc.call_kernel on memrefs -> func.call of the C interface.
-    SmallVector<bertc::CallKernelOp> calls;
-    module.walk([&](bertc::CallKernelOp op) {
-      if (op->getNumResults() == 0)
-        calls.push_back(op);
+    // Kernel-dialect ops on memrefs -> func.call of the C interface, in the
+    // argument order of runtime/include/bertc/cpu_kernels.h.
+    SmallVector<Operation *> kernels;
+    module.walk([&](Operation *op) {
+      if (isa<bertc::cpu::LinearOp, bertc::cpu::LayerNormOp,
+              bertc::cpu::AttentionOp>(op) &&
+          op->getNumResults() == 0)
+        kernels.push_back(op);
     });
-    for (bertc::CallKernelOp op : calls) {
+    for (Operation *op : kernels) {
       OpBuilder b(op);
-      Location loc = op.getLoc();
+      Location loc = op->getLoc();
       SmallVector<Value> args;
       SmallVector<Type> types;
-      for (Value v : op->getOperands()) {
-        if (auto mt = dyn_cast<MemRefType>(v.getType())) {
-          MemRefType t = dynamicStrided(ctx, mt.getRank(), mt.getElementType());
-          args.push_back(b.create<memref::CastOp>(loc, t, v));
-          types.push_back(t);
-        } else {
-          args.push_back(v);
-          types.push_back(v.getType());
-        }
-      }
-      for (Attribute p : op.getParams()) {
-        Value c;
-        if (auto i = dyn_cast<IntegerAttr>(p))
-          c = b.create<arith::ConstantIntOp>(loc, i.getInt(), 64);
+      auto mem = [&](Value v) {
+        auto mt = cast<MemRefType>(v.getType());
+        MemRefType t = dynamicStrided(ctx, mt.getRank(), mt.getElementType());
+        args.push_back(b.create<memref::CastOp>(loc, t, v));
+        types.push_back(t);
+      };
+      // An absent optional operand: a 1-element buffer of its rank the
+      // kernel does not read (its has_* argument is 0).
+      auto unread = [&](int64_t rank) {
+        mem(b.create<memref::AllocaOp>(
+            loc, MemRefType::get(SmallVector<int64_t>(rank, 1), f32)));
+      };
+      auto i64Arg = [&](int64_t v) {
+        args.push_back(b.create<arith::ConstantIntOp>(loc, v, 64));
+        types.push_back(i64);
+      };
+      auto f32Arg = [&](FloatAttr v) {
+        args.push_back(b.create<arith::ConstantFloatOp>(
+            loc, APFloat(static_cast<float>(v.getValueAsDouble())),
+            cast<FloatType>(f32)));
+        types.push_back(f32);
+      };
+      StringRef name;
+      if (auto k = dyn_cast<bertc::cpu::LinearOp>(op)) {
+        name = k.isPacked() ? BERTC_KERNEL_LINEAR_PACKED_F32
+                            : BERTC_KERNEL_LINEAR_F32;
+        mem(k.getInput());
+        mem(k.getWeight());
+        if (Value bias = k.getBias())
+          mem(bias);
         else
-          c = b.create<arith::ConstantFloatOp>(
-              loc, APFloat(static_cast<float>(cast<FloatAttr>(p).getValueAsDouble())),
-              cast<FloatType>(f32));
-        args.push_back(c);
-        types.push_back(c.getType());
+          unread(1);
+        mem(k.getOuts()[0]);
+        i64Arg(static_cast<int64_t>(k.getActivation()));
+        i64Arg(k.getHasBias() ? 1 : 0);
+      } else if (auto k = dyn_cast<bertc::cpu::LayerNormOp>(op)) {
+        name = k.hasSum() ? BERTC_KERNEL_SKIP_LAYER_NORM_F32
+                          : BERTC_KERNEL_LAYER_NORM_F32;
+        mem(k.getX());
+        mem(k.getGamma());
+        mem(k.getBeta() ? k.getBeta() : k.getGamma());
+        mem(k.getSkip() ? k.getSkip() : k.getX());
+        mem(k.getBias() ? k.getBias() : k.getGamma());
+        for (Value o : k.getOuts())
+          mem(o);
+        f32Arg(k.getEpsilonAttr());
+        i64Arg((k.getHasBeta() ? BERTC_LN_BETA : 0) |
+               (k.getHasSkip() ? BERTC_LN_SKIP : 0) |
+               (k.getHasBias() ? BERTC_LN_BIAS : 0) |
+               (k.getRms() ? BERTC_LN_RMS : 0));
+      } else {
+        auto a = cast<bertc::cpu::AttentionOp>(op);
+        name = BERTC_KERNEL_ATTENTION_F32;
+        mem(a.getQuery());
+        mem(a.getKey());
+        mem(a.getValue());
+        if (Value keep = a.getKeep())
+          mem(keep);
+        else
+          unread(2);
+        if (Value bias = a.getBias())
+          mem(bias);
+        else
+          unread(4);
+        mem(a.getOuts()[0]);
+        i64Arg(a.getNumHeads());
+        f32Arg(a.getScaleAttr());
+        i64Arg(a.getCausal() ? 1 : 0);
+        f32Arg(a.getMaskValueAttr());
+        i64Arg(a.getMaskReplace() ? 1 : 0);
+        i64Arg(a.getHasMask() ? 1 : 0);
+        i64Arg(a.getHasBias() ? 1 : 0);
       }
-      func::FuncOp callee = getOrDeclare(module, op.getCallee(), types);
+      func::FuncOp callee = getOrDeclare(module, name, types);
       if (callee.getFunctionType().getInputs() != ArrayRef<Type>(types)) {
-        op.emitError("kernel ") << op.getCallee()
-                                << " called with two different signatures";
+        op->emitError("kernel ") << name
+                                 << " called with two different signatures";
         return signalPassFailure();
       }
       b.create<func::CallOp>(loc, callee, args);

@@ -35,7 +35,9 @@ struct ConvertONNXToLinalgPass
                            math::MathDialect, tensor::TensorDialect,
                            scf::SCFDialect, bufferization::BufferizationDialect>();
     target.addLegalOp<ModuleOp, func::FuncOp, func::ReturnOp, func::CallOp>();
-    target.addLegalDialect<BertcDialect>();
+    // Fused ops are lowered before (convert-bertc-to-kernels) to the
+    // kernel dialect, which stays.
+    target.addLegalDialect<bertc::cpu::BertcCPUDialect>();
     if (failed(applyFullConversion(getOperation(), target, std::move(patterns))))
       signalPassFailure();
   }

@@ -5,10 +5,10 @@
 // panel layout [ceil(N / 32), K, 32] (zero-padded), for the packed kernel.
 // CHECK-LABEL: func.func @linear_prepacked
 // CHECK: %[[WP:.*]] = onnx.Constant dense_resource<weight_packed> : tensor<2x4x32xf32>
-// CHECK: bertc.call_kernel @bertc_linear_packed_f32(%arg0, %[[WP]], %{{.*}} : tensor<?x4xf32>, tensor<2x4x32xf32>, tensor<1xf32>) outs(%{{.*}} : tensor<?x40xf32>) {params = [0, 0]}
+// CHECK: bertc_cpu.linear ins(%arg0, %[[WP]]) outs(%{{.*}}) : (tensor<?x4xf32>, tensor<2x4x32xf32>, tensor<?x40xf32>) -> tensor<?x40xf32>
 func.func @linear_prepacked(%x: tensor<?x4xf32>) -> tensor<?x40xf32> {
   %w = onnx.Constant dense<0.5> : tensor<4x40xf32>
   %0 = bertc.linear %x, %w : (tensor<?x4xf32>, tensor<4x40xf32>) -> tensor<?x40xf32>
   return %0 : tensor<?x40xf32>
 }
-// NOPACK: bertc.call_kernel @bertc_linear_f32(%arg0, %{{.*}} : tensor<?x4xf32>, tensor<4x40xf32>, tensor<1xf32>)
+// NOPACK: bertc_cpu.linear ins(%arg0, %{{.*}}) outs(%{{.*}}) : (tensor<?x4xf32>, tensor<4x40xf32>, tensor<?x40xf32>)

@@ -41,12 +41,3 @@ func.func @attention(%q: tensor<?x?x64xf32>, %m: tensor<?x?xi64>, %pb: tensor<1x
   %3 = bertc.attention %q, %q, %q mask %m bias %pb {num_heads = 4 : i64, scale = 1.0 : f32, causal = false, mask_value = -10000.0 : f32, mask_replace = false} : (tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?xi64>, tensor<1x4x?x?xf32>) -> tensor<?x?x64xf32>
   return %0, %1, %2, %3 : tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>
 }
-
-// CHECK-LABEL: func.func @call_kernel
-// CHECK: bertc.call_kernel @bertc_matmul_f32(%arg0, %arg0 : tensor<4x4xf32>, tensor<4x4xf32>) outs(%arg1 : tensor<4x4xf32>) {params = [0]} -> tensor<4x4xf32>
-// CHECK: bertc.call_kernel @bertc_matmul_f32(%arg2, %arg2 : memref<4x4xf32>, memref<4x4xf32>) outs(%arg2 : memref<4x4xf32>) {params = [1]}
-func.func @call_kernel(%a: tensor<4x4xf32>, %c: tensor<4x4xf32>, %m: memref<4x4xf32>) -> tensor<4x4xf32> {
-  %0 = bertc.call_kernel @bertc_matmul_f32(%a, %a : tensor<4x4xf32>, tensor<4x4xf32>) outs(%c : tensor<4x4xf32>) {params = [0]} -> tensor<4x4xf32>
-  bertc.call_kernel @bertc_matmul_f32(%m, %m : memref<4x4xf32>, memref<4x4xf32>) outs(%m : memref<4x4xf32>) {params = [1]}
-  return %0 : tensor<4x4xf32>
-}

@@ -3,8 +3,6 @@
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 #include "bertc/kernel_abi.h"
 
-#include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
-#include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -186,79 +184,3 @@ LogicalResult AttentionOp::verify() {
   return success();
 }
 
-LogicalResult CallKernelOp::verify() {
-  bool tensors = llvm::any_of(
-      getOutputs(), [](Value v) { return isa<RankedTensorType>(v.getType()); });
-  if (tensors) {
-    if (getNumResults() != getOutputs().size())
-      return emitOpError("on tensors, each output needs a result");
-    for (auto [o, r] : llvm::zip(getOutputs(), getResults()))
-      if (o.getType() != r.getType())
-        return emitOpError("result types must match the outputs");
-  } else if (getNumResults()) {
-    return emitOpError("on memrefs, the op has no results");
-  }
-  for (Attribute p : getParams())
-    if (!isa<IntegerAttr, FloatAttr>(p))
-      return emitOpError("params must be integer or float attributes");
-  return success();
-}
-
-/// On memrefs: reads the inputs, writes the outputs. On tensors: none.
-void CallKernelOp::getEffects(
-    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
-        &effects) {
-  for (OpOperand &o : getInputsMutable())
-    if (isa<MemRefType>(o.get().getType()))
-      effects.emplace_back(MemoryEffects::Read::get(), &o,
-                           SideEffects::DefaultResource::get());
-  for (OpOperand &o : getOutputsMutable())
-    if (isa<MemRefType>(o.get().getType()))
-      effects.emplace_back(MemoryEffects::Write::get(), &o,
-                           SideEffects::DefaultResource::get());
-}
-
-namespace {
-/// Kernels read their inputs and overwrite their outputs entirely.
-struct CallKernelBufferization
-    : bufferization::DstBufferizableOpInterfaceExternalModel<
-          CallKernelBufferization, CallKernelOp> {
-  bool bufferizesToMemoryRead(Operation *op, OpOperand &operand,
-                              const bufferization::AnalysisState &) const {
-    return !cast<DestinationStyleOpInterface>(op).isDpsInit(&operand);
-  }
-  LogicalResult
-  bufferize(Operation *op, RewriterBase &rewriter,
-            const bufferization::BufferizationOptions &options) const {
-    auto call = cast<CallKernelOp>(op);
-    SmallVector<Value> ins, outs;
-    for (Value v : call.getInputs()) {
-      if (!isa<TensorType>(v.getType())) {
-        ins.push_back(v);
-        continue;
-      }
-      auto buf = bufferization::getBuffer(rewriter, v, options);
-      if (failed(buf))
-        return failure();
-      ins.push_back(*buf);
-    }
-    for (Value v : call.getOutputs()) {
-      auto buf = bufferization::getBuffer(rewriter, v, options);
-      if (failed(buf))
-        return failure();
-      outs.push_back(*buf);
-    }
-    rewriter.create<CallKernelOp>(op->getLoc(), TypeRange{},
-                                  call.getCalleeAttr(), ins, outs,
-                                  call.getParams());
-    bufferization::replaceOpWithBufferizedValues(rewriter, op, outs);
-    return success();
-  }
-};
-} // namespace
-
-void bertc::registerBertcBufferizationInterfaces(DialectRegistry &registry) {
-  registry.addExtension(+[](MLIRContext *ctx, BertcDialect *) {
-    CallKernelOp::attachInterface<CallKernelBufferization>(*ctx);
-  });
-}

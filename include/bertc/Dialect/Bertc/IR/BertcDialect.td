@@ -7,17 +7,15 @@ include "mlir/IR/OpBase.td"
 def Bertc_Dialect : Dialect {
   let name = "bertc";
   let cppNamespace = "::bertc";
-  let summary = "Fused transformer ops and kernel calls";
+  let summary = "Fused transformer ops";
   let description = [{
     The `bertc` dialect holds the units that transformer kernels work on:
     `bertc.linear` (matmul + bias + activation), `bertc.layer_norm` (with an
     optional residual input), `bertc.gelu`, and `bertc.attention` (multi-head
     scaled dot-product attention with padding/causal masks). The fusion passes
     in lib/Transforms/Fusion create them from the onnx-dialect subgraphs that
-    exporters emit; each backend lowers them to fused kernels.
-
-    `bertc.call_kernel` is the low-level form: a destination-passing call of a
-    named kernel, on tensors before bufferization and on memrefs after.
+    exporters emit; each backend lowers them to its kernel dialect (the CPU
+    backend: `bertc_cpu`, one op per fused kernel).
   }];
   let useDefaultAttributePrinterParser = 1;
 }

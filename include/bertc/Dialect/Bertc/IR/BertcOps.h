@@ -20,12 +20,4 @@
 #define GET_OP_CLASSES
 #include "bertc/Dialect/Bertc/IR/BertcOps.h.inc"
 
-namespace mlir {
-class DialectRegistry;
-}
-namespace bertc {
-/// Registers the bufferization model of bertc.call_kernel.
-void registerBertcBufferizationInterfaces(mlir::DialectRegistry &registry);
-} // namespace bertc
-
 #endif // BERTC_DIALECT_BERTC_IR_BERTCOPS_H

@@ -3,6 +3,7 @@
 #define BERTC_DIALECT_BERTC_BERTCOPS_TD
 
 include "bertc/Dialect/Bertc/IR/BertcDialect.td"
+include "bertc/Dialect/Bertc/IR/BertcEnums.td"
 include "mlir/IR/OpBase.td"
 include "mlir/IR/EnumAttr.td"
 include "mlir/IR/BuiltinAttributes.td"
@@ -15,23 +16,6 @@ class Bertc_Op<string mnemonic, list<Trait> traits = []>
     : Op<Bertc_Dialect, mnemonic, traits>;
 
 def Bertc_FloatTensor : RankedTensorOf<[F32, F16, BF16]>;
-
-// Activation applied by bertc.linear's epilogue and computed by bertc.gelu;
-// the codes are the kernels' BERTC_ACT_* (runtime/include/bertc/kernel_abi.h,
-// static_assert in BertcOps.cpp).
-def Bertc_ActivationEnum : I32EnumAttr<"Activation", "activation function", [
-    I32EnumAttrCase<"none", 0>,
-    I32EnumAttrCase<"relu", 1>,
-    // x * 0.5 * (1 + erf(x / sqrt(2)))
-    I32EnumAttrCase<"gelu_erf", 2>,
-    // 0.5 * x * (1 + tanh(sqrt(2 / pi) * (x + 0.044715 * x^3)))
-    I32EnumAttrCase<"gelu_tanh", 3>,
-    // x * sigmoid(1.702 * x) (CLIP / ViT quick GELU)
-    I32EnumAttrCase<"quick_gelu", 4>]> {
-  let cppNamespace = "::bertc";
-  let genSpecializedAttr = 0;
-}
-def Bertc_Activation : EnumAttr<Bertc_Dialect, Bertc_ActivationEnum, "activation">;
 
 def Bertc_LinearOp : Bertc_Op<"linear", [Pure]> {
   let summary = "matmul by a constant weight, plus bias, plus activation";
@@ -135,31 +119,6 @@ def Bertc_AttentionOp : Bertc_Op<"attention", [Pure, AttrSizedOperandSegments]> 
   let results = (outs Bertc_FloatTensor:$result);
   let assemblyFormat = [{
     $query `,` $key `,` $value (`mask` $mask^)? (`bias` $bias^)? attr-dict `:` functional-type(operands, results)
-  }];
-  let hasVerifier = 1;
-}
-
-def Bertc_CallKernelOp : Bertc_Op<"call_kernel", [
-    AttrSizedOperandSegments, DestinationStyleOpInterface,
-    DeclareOpInterfaceMethods<MemoryEffectsOpInterface>]> {
-  let summary = "destination-passing call of a named runtime kernel";
-  let description = [{
-    Calls kernel `callee` with `inputs`, `outputs` (written in place) and the
-    scalar `params` (integer attributes become i64 arguments, float
-    attributes f32). On tensors it returns the outputs' new values and
-    bufferizes like any destination-style op; on memrefs it has no results
-    and becomes a `func.call` of `_mlir_ciface_<callee>`.
-  }];
-  let arguments = (ins FlatSymbolRefAttr:$callee, Variadic<AnyType>:$inputs,
-                   Variadic<AnyShaped>:$outputs,
-                   DefaultValuedAttr<ArrayAttr, "{}">:$params);
-  let results = (outs Variadic<AnyRankedTensor>:$results);
-  let assemblyFormat = [{
-    $callee `(` ($inputs^ `:` type($inputs))? `)` `outs` `(` $outputs `:` type($outputs) `)`
-    attr-dict (`->` type($results)^)?
-  }];
-  let extraClassDeclaration = [{
-    ::mlir::MutableOperandRange getDpsInitsMutable() { return getOutputsMutable(); }
   }];
   let hasVerifier = 1;
 }

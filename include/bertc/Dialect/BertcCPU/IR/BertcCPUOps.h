@@ -1,0 +1,33 @@
+//===- BertcCPUOps.h - The CPU kernel dialect -------------------*- C++ -*-===//
+//
+// One op per fused CPU kernel (runtime/include/bertc/cpu_kernels.h); see
+// BertcCPUOps.td.
+//
+//===----------------------------------------------------------------------===//
+#ifndef BERTC_DIALECT_BERTCCPU_IR_BERTCCPUOPS_H
+#define BERTC_DIALECT_BERTCCPU_IR_BERTCCPUOPS_H
+
+#include "bertc/Dialect/Bertc/IR/BertcOps.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Dialect.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/DestinationStyleOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include "bertc/Dialect/BertcCPU/IR/BertcCPUOpsDialect.h.inc"
+
+#define GET_OP_CLASSES
+#include "bertc/Dialect/BertcCPU/IR/BertcCPUOps.h.inc"
+
+namespace mlir {
+class DialectRegistry;
+}
+namespace bertc::cpu {
+/// Registers the bufferization models of the bertc_cpu ops.
+void registerBufferizationInterfaces(mlir::DialectRegistry &registry);
+} // namespace bertc::cpu
+
+#endif // BERTC_DIALECT_BERTCCPU_IR_BERTCCPUOPS_H
