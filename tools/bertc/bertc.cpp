@@ -109,63 +109,6 @@ std::string defaultOutput() {
   return std::string(path);
 }
 
-/// The ONNX node name in a location, or "?".
-std::string nodeOf(Location loc) { return bertc::lowering::nodeName(loc); }
-
-/// Prints the fusion report: counts of fused ops, what onnx ops of the
-/// fused patterns remain, and why attention candidates did not fuse.
-void printFusionReport(ModuleOp module, const bertc::FusionReport &report,
-                       llvm::raw_ostream &os) {
-  // Fused counts: what the fusion passes recorded (their statistics);
-  // remaining onnx ops of the fused patterns: counted here.
-  unsigned softmax = 0, reduceMean = 0, erf = 0, lnOp = 0, gelu = 0, pow = 0;
-  module.walk([&](Operation *op) {
-    if (isa<bertc::onnx::SoftmaxOp>(op))
-      ++softmax;
-    else if (isa<bertc::onnx::ReduceMeanOp>(op))
-      ++reduceMean;
-    else if (isa<bertc::onnx::ErfOp>(op))
-      ++erf;
-    else if (isa<bertc::onnx::LayerNormalizationOp>(op))
-      ++lnOp;
-    else if (isa<bertc::onnx::PowOp>(op))
-      ++pow;
-    else if (op->getName().getStringRef() == "onnx.Gelu")
-      ++gelu;
-  });
-  uint64_t attention = report.count("attention"),
-           layerNorm = report.count("layer_norm"),
-           skipLayerNorm = report.count("layer_norm.skip"),
-           rmsNorm = report.count("layer_norm.rms"),
-           gelus = report.count("gelu"), linear = report.count("linear"),
-           linearAct = report.count("linear.activation"),
-           linearQKV = report.count("linear.qkv");
-  os << "fusion report: " << inputFile << "\n";
-  os << "  attention   " << attention << "\n";
-  os << "  layer_norm  " << layerNorm << " (" << skipLayerNorm
-     << " with residual input, " << rmsNorm << " RMSNorm)\n";
-  os << "  gelu        " << gelus << "\n";
-  os << "  linear      " << linear << " (" << linearAct
-     << " with activation epilogue, " << linearQKV
-     << " merged Q/K/V projections)\n";
-  os << "remaining onnx ops of fused patterns: Softmax " << softmax
-     << ", ReduceMean " << reduceMean << ", Erf " << erf
-     << ", LayerNormalization " << lnOp << ", Gelu " << gelu << ", Pow " << pow
-     << "\n";
-  auto missed = report.misses();
-  if (missed.empty()) {
-    os << "no missed attention candidates\n";
-    return;
-  }
-  os << "not fused:\n";
-  for (const auto &m : missed) {
-    os << "  node '" << nodeOf(m.anchor) << "': " << m.kind << ": " << m.reason;
-    if (m.culprit != m.anchor)
-      os << " (at node '" << nodeOf(m.culprit) << "')";
-    os << "\n";
-  }
-}
-
 /// `file: error: message`, naming the ONNX node when the location has one.
 struct DriverDiagnostics {
   explicit DriverDiagnostics(MLIRContext &ctx) {
@@ -330,7 +273,7 @@ int main(int argc, char **argv) {
       })))
     return 1;
   if (fusionReport)
-    printFusionReport(*module, report, llvm::errs());
+    report.print(*module, inputFile, llvm::errs());
   if (emit == Emit::MLIR)
     return writeText([&](llvm::raw_ostream &os) { module->print(os); });
 

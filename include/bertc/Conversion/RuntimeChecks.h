@@ -20,9 +20,6 @@
 
 namespace bertc::lowering {
 
-/// The ONNX node name carried by a location ("?" if none).
-std::string nodeName(mlir::Location loc);
-
 /// Emits, at b's insertion point, `if (!ok) bertc_cpu_index_error(value,
 /// bound, site)` where `site` names the node of `loc` in the module's
 /// `bertc.error_sites` array. `value` and `bound` are index values.

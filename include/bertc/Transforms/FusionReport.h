@@ -20,6 +20,10 @@
 #include <string>
 #include <vector>
 
+namespace mlir {
+class ModuleOp;
+}
+
 namespace bertc {
 
 class FusionReport {
@@ -39,6 +43,11 @@ public:
 
   uint64_t count(llvm::StringRef kind) const;
   std::vector<Miss> misses() const;
+
+  /// The report `bertc --fusion-report` prints: the counts, the onnx ops of
+  /// the fused patterns left in `module`, and each miss with its node.
+  void print(mlir::ModuleOp module, llvm::StringRef title,
+             llvm::raw_ostream &os) const;
 
 private:
   mutable std::mutex mutex; // function passes may run in parallel

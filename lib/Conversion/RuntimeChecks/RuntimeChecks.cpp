@@ -1,5 +1,6 @@
 //===- RuntimeChecks.cpp - Checks on run-time values in generated code ---===//
 #include "bertc/Conversion/RuntimeChecks.h"
+#include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -8,18 +9,6 @@
 using namespace mlir;
 
 namespace bertc::lowering {
-
-std::string nodeName(Location loc) {
-  std::string name;
-  loc->walk([&](Location l) {
-    if (auto n = dyn_cast<NameLoc>(l)) {
-      name = n.getName().str();
-      return WalkResult::interrupt();
-    }
-    return WalkResult::advance();
-  });
-  return name.empty() ? "?" : name;
-}
 
 ModuleOp enclosingModule(OpBuilder &b) {
   Operation *op = b.getInsertionBlock()->getParentOp();
@@ -32,7 +21,7 @@ ModuleOp enclosingModule(OpBuilder &b) {
 /// missing); lib/Target/ModelLibrary.cpp emits the table into model.so.
 static int32_t errorSite(ModuleOp module, Location loc) {
   MLIRContext *ctx = module.getContext();
-  std::string name = nodeName(loc);
+  std::string name = onnx::nodeName(loc);
   SmallVector<Attribute> sites;
   if (auto arr = module->getAttrOfType<ArrayAttr>("bertc.error_sites"))
     sites.assign(arr.begin(), arr.end());

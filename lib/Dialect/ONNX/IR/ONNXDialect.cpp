@@ -22,3 +22,15 @@ Operation *ONNXDialect::materializeConstant(OpBuilder &builder, Attribute value,
     return nullptr;
   return builder.create<ConstantOp>(loc, type, elements);
 }
+
+std::string bertc::onnx::nodeName(mlir::Location loc) {
+  std::string name;
+  loc->walk([&](mlir::Location l) {
+    if (auto n = mlir::dyn_cast<mlir::NameLoc>(l)) {
+      name = n.getName().str();
+      return mlir::WalkResult::interrupt();
+    }
+    return mlir::WalkResult::advance();
+  });
+  return name.empty() ? "?" : name;
+}

@@ -11,6 +11,7 @@
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 #include <optional>
+#include <string>
 
 namespace bertc::onnx {
 
@@ -60,6 +61,9 @@ struct DimRef {
   }
 };
 
+/// The ONNX node name an op's location carries (the importer makes each
+/// op's location NameLoc(node name, file)); "?" if none.
+std::string nodeName(mlir::Location loc);
 /// The canonical origin of dynamic dimension `dim` of `v`: the dimension it
 /// is equal to by construction, found by following ops that pass dimensions
 /// through (elementwise ops, MatMul rows/columns, Transpose, Unsqueeze,
