@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "bertc/Conversion/RuntimeChecks.h"
 #include "bertc/Dialect/Bertc/IR/BertcOps.h"
+#include "bertc/Dialect/ONNX/IR/ConstantData.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 #include "bertc/Import/ONNXImporter.h"
 #include "bertc/Pipelines/Pipelines.h"
@@ -312,7 +313,8 @@ int main(int argc, char **argv) {
     llvm::SmallString<128> blob(tmpDir), as(tmpDir);
     llvm::sys::path::append(blob, "weights.bin");
     llvm::sys::path::append(as, "weights.S");
-    auto w = bertc::externalizeWeights(*module, /*minBytes=*/16384, blob, as,
+    auto w = bertc::externalizeWeights(*module, bertc::onnx::kInlineConstantBytes,
+                                       blob, as,
                                        error);
     if (failed(w))
       return fail(error);

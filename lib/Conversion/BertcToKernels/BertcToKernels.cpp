@@ -9,6 +9,7 @@
 #include "bertc/Conversion/Passes.h"
 #include "bertc/Conversion/RuntimeChecks.h"
 #include "bertc/Dialect/BertcCPU/IR/BertcCPUOps.h"
+#include "bertc/Dialect/ONNX/IR/ConstantData.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 #include "bertc/kernel_abi.h"
 
@@ -97,37 +98,21 @@ Value packWeight(PatternRewriter &rewriter, Location loc, Value w) {
   if (!type.getElementType().isF32() || type.getRank() != 2 ||
       !type.hasStaticShape())
     return {};
+  auto src = onnx::readConstantFloats(attr);
+  if (!src)
+    return {};
   int64_t k = type.getDimSize(0), n = type.getDimSize(1);
   constexpr int64_t nr = BERTC_GEMM_NR;
   int64_t panels = (n + nr - 1) / nr;
-  std::vector<float> src;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    auto values = dense.getValues<float>();
-    src.assign(values.begin(), values.end());
-  } else if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != size_t(k * n) * sizeof(float))
-      return {};
-    const float *f = reinterpret_cast<const float *>(blob->getData().data());
-    src.assign(f, f + k * n);
-  } else {
-    return {};
-  }
-  std::vector<float> packed(size_t(panels * k * nr), 0.0f);
+  std::vector<float> packed(panels * k * nr, 0.0f);
   for (int64_t p = 0; p < panels; ++p)
     for (int64_t kk = 0; kk < k; ++kk)
       for (int64_t j = 0; j < nr && p * nr + j < n; ++j)
-        packed[(p * k + kk) * nr + j] = src[kk * n + p * nr + j];
+        packed[(p * k + kk) * nr + j] = (*src)[kk * n + p * nr + j];
   auto packedType =
       RankedTensorType::get({panels, k, nr}, rewriter.getF32Type());
-  ArrayRef<char> bytes(reinterpret_cast<const char *>(packed.data()),
-                       packed.size() * sizeof(float));
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-      bytes, 64, /*dataIsMutable=*/false);
-  return rewriter.create<onnx::ConstantOp>(
-      loc, packedType,
-      DenseResourceElementsAttr::get(packedType, "weight_packed",
-                                     std::move(blob)));
+  return onnx::makeConstant(rewriter, loc, packedType,
+                            ArrayRef<float>(packed), "weight_packed");
 }
 
 struct LowerLinear : OpRewritePattern<LinearOp> {

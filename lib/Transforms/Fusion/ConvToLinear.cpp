@@ -15,6 +15,8 @@
 //===----------------------------------------------------------------------===//
 #include "FusionUtils.h"
 
+#include "bertc/Dialect/ONNX/IR/ConstantData.h"
+
 #include "bertc/Transforms/Passes.h"
 
 #include "mlir/IR/BuiltinDialect.h"
@@ -43,31 +45,16 @@ Value weightMatrix(PatternRewriter &rewriter, Location loc, ElementsAttr w) {
   auto type = cast<RankedTensorType>(w.getType());
   int64_t o = type.getDimSize(0);
   int64_t k = type.getNumElements() / o;
-  std::vector<float> src;
-  if (auto dense = dyn_cast<DenseElementsAttr>(w)) {
-    auto vals = dense.getValues<float>();
-    src.assign(vals.begin(), vals.end());
-  } else if (auto res = dyn_cast<DenseResourceElementsAttr>(w)) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != size_t(o * k) * sizeof(float))
-      return {};
-    auto *f = reinterpret_cast<const float *>(blob->getData().data());
-    src.assign(f, f + o * k);
-  } else {
+  auto src = onnx::readConstantFloats(w);
+  if (!src)
     return {};
-  }
   std::vector<float> dst(o * k);
   for (int64_t i = 0; i < o; ++i)
     for (int64_t j = 0; j < k; ++j)
-      dst[j * o + i] = src[i * k + j];
+      dst[j * o + i] = (*src)[i * k + j];
   auto outType = RankedTensorType::get({k, o}, rewriter.getF32Type());
-  ArrayRef<char> bytes(reinterpret_cast<const char *>(dst.data()),
-                       dst.size() * sizeof(float));
-  return rewriter.create<onnx::ConstantOp>(
-      loc, outType,
-      DenseResourceElementsAttr::get(
-          outType, "patch_weight",
-          HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64, false)));
+  return onnx::makeConstant(rewriter, loc, outType, ArrayRef<float>(dst),
+                            "patch_weight");
 }
 
 struct PatchConv : OpRewritePattern<onnx::ConvOp> {

@@ -13,6 +13,8 @@
 //===----------------------------------------------------------------------===//
 #include "FusionUtils.h"
 
+#include "bertc/Dialect/ONNX/IR/ConstantData.h"
+
 #include "bertc/Transforms/Passes.h"
 
 #include "mlir/IR/AsmState.h"
@@ -31,16 +33,6 @@ using namespace bertc::fusion;
 
 namespace {
 
-/// Raw bytes of a constant (dense or resource), if available.
-std::optional<ArrayRef<char>> rawData(ElementsAttr attr) {
-  if (auto d = dyn_cast<DenseElementsAttr>(attr))
-    return d.isSplat() ? std::optional<ArrayRef<char>>() : d.getRawData();
-  if (auto r = dyn_cast<DenseResourceElementsAttr>(attr))
-    if (AsmResourceBlob *blob = r.getRawHandle().getBlob())
-      return blob->getData();
-  return std::nullopt;
-}
-
 /// W[N, K] -> W^T[K, N] for an f32 constant, as a new resource.
 Value transposeWeight(PatternRewriter &rewriter, Location loc, Value w) {
   ElementsAttr attr = getConstant(w);
@@ -53,24 +45,15 @@ Value transposeWeight(PatternRewriter &rewriter, Location loc, Value w) {
     return rewriter.create<onnx::ConstantOp>(
         loc, outType,
         DenseElementsAttr::get(outType, attr.getSplatValue<Attribute>()));
-  auto raw = rawData(attr);
-  if (!raw || raw->size() != size_t(n * k) * sizeof(float))
+  auto src = onnx::readConstantFloats(attr);
+  if (!src)
     return {};
-  const float *src = reinterpret_cast<const float *>(raw->data());
   std::vector<float> dst(n * k);
   for (int64_t i = 0; i < n; ++i)
     for (int64_t j = 0; j < k; ++j)
-      dst[j * n + i] = src[i * k + j];
-  if (dst.size() * sizeof(float) <= 4096) // small: a plain dense attribute
-    return rewriter.create<onnx::ConstantOp>(
-        loc, outType, DenseElementsAttr::get(outType, ArrayRef<float>(dst)));
-  ArrayRef<char> bytes(reinterpret_cast<const char *>(dst.data()),
-                       dst.size() * sizeof(float));
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-      bytes, 64, /*dataIsMutable=*/false);
-  return rewriter.create<onnx::ConstantOp>(
-      loc, outType,
-      DenseResourceElementsAttr::get(outType, "weight_t", std::move(blob)));
+      dst[j * n + i] = (*src)[i * k + j];
+  return onnx::makeConstant(rewriter, loc, outType, ArrayRef<float>(dst),
+                            "weight_t");
 }
 
 struct Epilogue {

@@ -24,6 +24,8 @@
 //===----------------------------------------------------------------------===//
 #include "FusionUtils.h"
 
+#include "bertc/Dialect/ONNX/IR/ConstantData.h"
+
 #include "bertc/Transforms/Passes.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -43,50 +45,6 @@ using namespace bertc;
 using namespace bertc::fusion;
 
 namespace {
-
-/// The elements of a constant as raw bytes (splats expanded), or nullopt if
-/// they are not available (e.g. a resource without a blob).
-std::optional<std::vector<char>> constantBytes(ElementsAttr attr) {
-  auto type = cast<ShapedType>(attr.getType());
-  unsigned bits = type.getElementTypeBitWidth();
-  if (bits % 8)
-    return std::nullopt;
-  size_t eltBytes = bits / 8, count = type.getNumElements();
-  std::vector<char> out;
-  if (auto dense = dyn_cast<DenseElementsAttr>(attr)) {
-    ArrayRef<char> raw = dense.getRawData();
-    if (dense.isSplat()) {
-      if (raw.size() != eltBytes)
-        return std::nullopt;
-      out.reserve(count * eltBytes);
-      for (size_t i = 0; i < count; ++i)
-        out.insert(out.end(), raw.begin(), raw.end());
-      return out;
-    }
-    if (raw.size() != count * eltBytes)
-      return std::nullopt;
-    return std::vector<char>(raw.begin(), raw.end());
-  }
-  if (auto res = dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = res.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != count * eltBytes)
-      return std::nullopt;
-    ArrayRef<char> raw = blob->getData();
-    return std::vector<char>(raw.begin(), raw.end());
-  }
-  return std::nullopt;
-}
-
-Value makeConstant(OpBuilder &b, Location loc, RankedTensorType type,
-                   ArrayRef<char> bytes, StringRef name) {
-  if (bytes.size() <= 4096) // small: a plain dense attribute
-    return b.create<onnx::ConstantOp>(
-        loc, type, DenseElementsAttr::getFromRawBuffer(type, bytes));
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-      bytes, 64, /*dataIsMutable=*/false);
-  return b.create<onnx::ConstantOp>(
-      loc, type, DenseResourceElementsAttr::get(type, name, std::move(blob)));
-}
 
 /// Whether `op` may join a merged group at all.
 bool isCandidate(LinearOp op) {
@@ -162,7 +120,7 @@ struct FuseQKVPass : bertc::impl::FuseQKVBase<FuseQKVPass> {
     SmallVector<Location> locs;
     int64_t cols = 0;
     for (Value p : parts) {
-      auto bytes = constantBytes(getConstant(p));
+      auto bytes = onnx::readConstantBytes(getConstant(p));
       if (!bytes)
         return {};
       data.push_back(std::move(*bytes));
@@ -183,7 +141,7 @@ struct FuseQKVPass : bertc::impl::FuseQKVBase<FuseQKVPass> {
     if (first.getRank() == 2)
       shape.push_back(rows);
     shape.push_back(cols);
-    Value c = makeConstant(b, b.getFusedLoc(locs),
+    Value c = onnx::makeConstant(b, b.getFusedLoc(locs),
                            RankedTensorType::get(shape, first.getElementType()),
                            out, name);
     concatenated[key] = c;

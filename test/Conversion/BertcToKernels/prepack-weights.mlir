@@ -1,14 +1,15 @@
 // RUN: bertc-opt %s --convert-bertc-to-kernels | FileCheck %s
 // RUN: bertc-opt %s --convert-bertc-to-kernels=prepack-weights=false | FileCheck %s --check-prefix=NOPACK
 
-// A constant weight [K=4, N=40] is packed at compile time into the GEMM
-// panel layout [ceil(N / 32), K, 32] (zero-padded), for the packed kernel.
+// A constant weight [K=40, N=40] is packed at compile time into the GEMM
+// panel layout [ceil(N / 32), K, 32] (zero-padded), for the packed kernel;
+// 10 KiB, so a resource blob (onnx::kInlineConstantBytes).
 // CHECK-LABEL: func.func @linear_prepacked
-// CHECK: %[[WP:.*]] = onnx.Constant dense_resource<weight_packed> : tensor<2x4x32xf32>
-// CHECK: bertc_cpu.linear ins(%arg0, %[[WP]]) outs(%{{.*}}) : (tensor<?x4xf32>, tensor<2x4x32xf32>, tensor<?x40xf32>) -> tensor<?x40xf32>
-func.func @linear_prepacked(%x: tensor<?x4xf32>) -> tensor<?x40xf32> {
-  %w = onnx.Constant dense<0.5> : tensor<4x40xf32>
-  %0 = bertc.linear %x, %w : (tensor<?x4xf32>, tensor<4x40xf32>) -> tensor<?x40xf32>
+// CHECK: %[[WP:.*]] = onnx.Constant dense_resource<weight_packed> : tensor<2x40x32xf32>
+// CHECK: bertc_cpu.linear ins(%arg0, %[[WP]]) outs(%{{.*}}) : (tensor<?x40xf32>, tensor<2x40x32xf32>, tensor<?x40xf32>) -> tensor<?x40xf32>
+func.func @linear_prepacked(%x: tensor<?x40xf32>) -> tensor<?x40xf32> {
+  %w = onnx.Constant dense<0.5> : tensor<40x40xf32>
+  %0 = bertc.linear %x, %w : (tensor<?x40xf32>, tensor<40x40xf32>) -> tensor<?x40xf32>
   return %0 : tensor<?x40xf32>
 }
-// NOPACK: bertc_cpu.linear ins(%arg0, %{{.*}}) outs(%{{.*}}) : (tensor<?x4xf32>, tensor<4x40xf32>, tensor<?x40xf32>)
+// NOPACK: bertc_cpu.linear ins(%arg0, %{{.*}}) outs(%{{.*}}) : (tensor<?x40xf32>, tensor<40x40xf32>, tensor<?x40xf32>)
