@@ -81,6 +81,7 @@ LogicalResult bertc::buildCPULoweringPipeline(OpPassManager &pm,
   registerBertcPasses();
   pm.addPass(createPrepareModelEntry());
   pm.addPass(createConvertBertcToKernels());
+  pm.addPass(createPackWeights());
   pm.addPass(createConvertONNXToLinalg());
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   fpm.addPass(createCanonicalizerPass());

@@ -76,8 +76,7 @@ def ConvertBertcToKernels : Pass<"convert-bertc-to-kernels", "mlir::ModuleOp"> {
     kernel of runtime/src/cpu, typed and verified); leading dimensions
     are collapsed so that kernels see [rows, features]. `bertc.gelu` becomes
     an elementwise `linalg.generic`. Attention masks of any element type are
-    converted to an f32 keep-mask. Constant linear weights are packed at
-    compile time into the GEMM's panel layout (`bertc_linear_packed_f32`).
+    converted to an f32 keep-mask.
     Runs before convert-onnx-to-linalg; after bufferization,
     bertc-linalg-to-kernel-calls turns the kernel ops into `func.call`s.
     Dimensions that must agree but are known only at run time (a residual
@@ -85,10 +84,6 @@ def ConvertBertcToKernels : Pass<"convert-bertc-to-kernels", "mlir::ModuleOp"> {
     reports an error naming the node (a module pass: the check declares its
     runtime callee and records the node in `bertc.error_sites`).
   }];
-  let options = [
-    Option<"prepackWeights", "prepack-weights", "bool", "true",
-           "Pack constant linear weights into the GEMM panel layout">
-  ];
   let statistics = [
     Statistic<"numKernelCalls", "kernel-calls", "Number of fused kernel calls">
   ];
@@ -99,6 +94,25 @@ def ConvertBertcToKernels : Pass<"convert-bertc-to-kernels", "mlir::ModuleOp"> {
     "mlir::math::MathDialect", "mlir::scf::SCFDialect",
     "mlir::tensor::TensorDialect"
   ];
+}
+
+def PackWeights : Pass<"bertc-pack-weights", "mlir::ModuleOp"> {
+  let summary = "Pack constant linear weights into the GEMM's panel layout";
+  let description = [{
+    A `bertc_cpu.linear` on tensors whose weight is a constant f32 `[K, N]`
+    (`onnx.Constant` or `arith.constant`) gets it packed at compile time
+    into `[ceil(N / NR), K, NR]` (zero-padded; `BERTC_GEMM_NR` of
+    bertc/kernel_abi.h), the layout the packed kernel
+    (`bertc_linear_packed_f32`) reads without repacking. The constant is
+    made through the shared constant-data helper (ConstantData.h: dense
+    when small, a resource otherwise) as the same kind of op. Runs after
+    convert-bertc-to-kernels.
+  }];
+  let statistics = [
+    Statistic<"numPacked", "packed-weights", "Number of weights packed">
+  ];
+  let dependentDialects = ["bertc::cpu::BertcCPUDialect",
+                           "mlir::arith::ArithDialect"];
 }
 
 #endif // BERTC_CONVERSION_PASSES_TD

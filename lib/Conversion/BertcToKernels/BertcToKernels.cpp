@@ -9,9 +9,7 @@
 #include "bertc/Conversion/Passes.h"
 #include "bertc/Conversion/RuntimeChecks.h"
 #include "bertc/Dialect/BertcCPU/IR/BertcCPUOps.h"
-#include "bertc/Dialect/ONNX/IR/ConstantData.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
-#include "bertc/kernel_abi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
@@ -86,39 +84,8 @@ bool allF32(Operation *op) {
          });
 }
 
-/// A constant f32 [K, N] weight packed at compile time into the GEMM's
-/// panel layout [ceil(N / NR), K, NR] (runtime/include/bertc/cpu_kernels.h),
-/// so the kernel never repacks it. Null if the weight is not a constant.
-Value packWeight(PatternRewriter &rewriter, Location loc, Value w) {
-  auto c = w.getDefiningOp<onnx::ConstantOp>();
-  if (!c)
-    return {};
-  ElementsAttr attr = c.getValue();
-  auto type = cast<RankedTensorType>(attr.getType());
-  if (!type.getElementType().isF32() || type.getRank() != 2 ||
-      !type.hasStaticShape())
-    return {};
-  auto src = onnx::readConstantFloats(attr);
-  if (!src)
-    return {};
-  int64_t k = type.getDimSize(0), n = type.getDimSize(1);
-  constexpr int64_t nr = BERTC_GEMM_NR;
-  int64_t panels = (n + nr - 1) / nr;
-  std::vector<float> packed(panels * k * nr, 0.0f);
-  for (int64_t p = 0; p < panels; ++p)
-    for (int64_t kk = 0; kk < k; ++kk)
-      for (int64_t j = 0; j < nr && p * nr + j < n; ++j)
-        packed[(p * k + kk) * nr + j] = (*src)[kk * n + p * nr + j];
-  auto packedType =
-      RankedTensorType::get({panels, k, nr}, rewriter.getF32Type());
-  return onnx::makeConstant(rewriter, loc, packedType,
-                            ArrayRef<float>(packed), "weight_packed");
-}
-
 struct LowerLinear : OpRewritePattern<LinearOp> {
-  LowerLinear(MLIRContext *ctx, bool prepack)
-      : OpRewritePattern(ctx), prepack(prepack) {}
-  bool prepack;
+  using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp op,
                                 PatternRewriter &rewriter) const override {
     if (!allF32(op))
@@ -126,11 +93,10 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
     Location loc = op.getLoc();
     Value a = collapseRows(rewriter, loc, op.getInput());
     Value w = op.getWeight();
-    Value packed = prepack ? packWeight(rewriter, w.getLoc(), w) : Value();
     Value bias = op.getBias() ? op.getBias() : Value();
     OpFoldResult n = tensor::getMixedSize(rewriter, loc, w, 1);
     Value out = emptyLike2D(rewriter, loc, a, n, rewriter.getF32Type());
-    SmallVector<Value> ins{a, packed ? packed : w};
+    SmallVector<Value> ins{a, w};
     if (bias)
       ins.push_back(bias);
     auto k = rewriter.create<cpu::LinearOp>(loc, TypeRange{out.getType()},
@@ -325,8 +291,8 @@ struct ConvertBertcToKernelsPass
   using ConvertBertcToKernelsBase::ConvertBertcToKernelsBase;
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<LowerLayerNorm, LowerAttention, LowerGelu>(&getContext());
-    patterns.add<LowerLinear>(&getContext(), prepackWeights);
+    patterns.add<LowerLinear, LowerLayerNorm, LowerAttention, LowerGelu>(
+        &getContext());
     if (failed(
             applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();

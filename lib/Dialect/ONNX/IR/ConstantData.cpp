@@ -58,16 +58,19 @@ bertc::onnx::readConstantFloats(ElementsAttr attr) {
   return out;
 }
 
+ElementsAttr bertc::onnx::makeElements(RankedTensorType type,
+                                       ArrayRef<char> bytes, StringRef name) {
+  if (bytes.size() <= kInlineConstantBytes)
+    return DenseElementsAttr::getFromRawBuffer(type, bytes);
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      bytes, 64, /*dataIsMutable=*/false);
+  return DenseResourceElementsAttr::get(type, name, std::move(blob));
+}
+
 Value bertc::onnx::makeConstant(OpBuilder &b, Location loc,
                                 RankedTensorType type, ArrayRef<char> bytes,
                                 StringRef name) {
-  if (bytes.size() <= kInlineConstantBytes)
-    return b.create<ConstantOp>(
-        loc, type, DenseElementsAttr::getFromRawBuffer(type, bytes));
-  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
-      bytes, 64, /*dataIsMutable=*/false);
-  return b.create<ConstantOp>(
-      loc, type, DenseResourceElementsAttr::get(type, name, std::move(blob)));
+  return b.create<ConstantOp>(loc, type, makeElements(type, bytes, name));
 }
 
 Value bertc::onnx::makeConstant(OpBuilder &b, Location loc,

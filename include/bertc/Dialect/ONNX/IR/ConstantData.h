@@ -35,8 +35,13 @@ std::optional<std::vector<char>> readConstantBytes(mlir::ElementsAttr attr);
 /// The same for an f32 constant.
 std::optional<std::vector<float>> readConstantFloats(mlir::ElementsAttr attr);
 
-/// An onnx.Constant of `type` holding `bytes`: dense up to
+/// Elements of `type` holding `bytes`: a dense attribute up to
 /// kInlineConstantBytes, else a resource named `name`.
+mlir::ElementsAttr makeElements(mlir::RankedTensorType type,
+                                llvm::ArrayRef<char> bytes,
+                                llvm::StringRef name);
+
+/// An onnx.Constant of makeElements(type, bytes, name).
 mlir::Value makeConstant(mlir::OpBuilder &b, mlir::Location loc,
                          mlir::RankedTensorType type,
                          llvm::ArrayRef<char> bytes, llvm::StringRef name);
