@@ -22,14 +22,16 @@ static constexpr int64_t kMaxFoldElements = 1 << 16;
 
 static DenseElementsAttr smallDense(Attribute a) {
   auto d = dyn_cast_or_null<DenseElementsAttr>(a);
-  if (!d || d.getNumElements() > kMaxFoldElements)
+  if (!d || !staticSizeOf(d.getType()) ||
+      d.getNumElements() > kMaxFoldElements)
     return nullptr;
   return d;
 }
 
 static bool isSmallStatic(Type t) {
   auto r = dyn_cast<RankedTensorType>(t);
-  return r && r.hasStaticShape() && r.getNumElements() <= kMaxFoldElements;
+  return r && r.hasStaticShape() && staticSizeOf(r) &&
+         r.getNumElements() <= kMaxFoldElements;
 }
 
 /// Builds an integer or float DenseElementsAttr of `type` from doubles or

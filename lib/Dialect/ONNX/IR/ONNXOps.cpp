@@ -43,6 +43,72 @@ static Type tensorOf(ArrayRef<int64_t> shape, Type elt) {
 // Shared helpers
 //===----------------------------------------------------------------------===//
 
+//===----------------------------------------------------------------------===//
+// Size limits
+//===----------------------------------------------------------------------===//
+
+int64_t bertc::onnx::elementByteSize(Type elementType) {
+  if (elementType.isIndex())
+    return 8;
+  if (elementType.isIntOrFloat())
+    return std::max<int64_t>(1, (elementType.getIntOrFloatBitWidth() + 7) / 8);
+  if (auto c = dyn_cast<ComplexType>(elementType))
+    return 2 * elementByteSize(c.getElementType());
+  return 8;
+}
+
+std::optional<StaticSize>
+bertc::onnx::staticSizeOf(ArrayRef<int64_t> shape, Type elementType) {
+  StaticSize size;
+  for (int64_t d : shape) {
+    if (ShapedType::isDynamic(d))
+      continue;
+    if (d < 0 || __builtin_mul_overflow(size.elements, d, &size.elements))
+      return std::nullopt;
+  }
+  if (__builtin_mul_overflow(size.elements, elementByteSize(elementType),
+                             &size.bytes))
+    return std::nullopt;
+  return size;
+}
+
+std::optional<StaticSize> bertc::onnx::staticSizeOf(Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasRank())
+    return StaticSize{};
+  return staticSizeOf(shaped.getShape(), shaped.getElementType());
+}
+
+std::string bertc::onnx::tooLargeMessage(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << type << " has more than " << std::numeric_limits<int64_t>::max()
+     << " bytes (";
+  if (auto shaped = dyn_cast<ShapedType>(type)) {
+    bool first = true;
+    for (int64_t d : shaped.getShape()) {
+      os << (first ? "" : " x ");
+      first = false;
+      if (ShapedType::isDynamic(d))
+        os << "?";
+      else
+        os << d;
+    }
+    os << " elements of " << elementByteSize(shaped.getElementType())
+       << " bytes";
+  }
+  os << ")";
+  return s;
+}
+
+LogicalResult bertc::onnx::verifyResultSizes(Operation *op) {
+  for (auto [i, r] : llvm::enumerate(op->getResults()))
+    if (!staticSizeOf(r.getType()))
+      return op->emitOpError() << "result #" << i << " of type "
+                               << tooLargeMessage(r.getType());
+  return success();
+}
+
 bool bertc::onnx::areRefinementCompatible(TypeRange lhs, TypeRange rhs) {
   if (lhs.size() != rhs.size())
     return false;
