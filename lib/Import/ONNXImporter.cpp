@@ -174,6 +174,11 @@ Importer::valueInfoType(const ::onnx::ValueInfoProto &vi, ArrayAttr *dimNames) {
     diag() << "no shape (its rank must be known)";
     return failure();
   }
+  if (tt.shape().dim_size() > onnx::kMaxRank) {
+    diag() << "has rank " << tt.shape().dim_size()
+           << "; bertc supports ranks up to " << onnx::kMaxRank;
+    return failure();
+  }
   SmallVector<int64_t> shape;
   SmallVector<Attribute> names;
   for (auto [i, d] : llvm::enumerate(tt.shape().dim())) {
@@ -341,6 +346,11 @@ FailureOr<ElementsAttr> Importer::tensorAttr(TensorProto &tensor, Location loc,
     diag() << "unsupported ONNX element type "
            << dataTypeName(tensor.data_type()) << " (" << tensor.data_type()
            << ")";
+    return failure();
+  }
+  if (tensor.dims_size() > onnx::kMaxRank) {
+    diag() << "has rank " << tensor.dims_size()
+           << "; bertc supports ranks up to " << onnx::kMaxRank;
     return failure();
   }
   SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());

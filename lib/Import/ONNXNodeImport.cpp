@@ -170,9 +170,22 @@ struct CapturedError {
 };
 } // namespace
 
+/// An omitted input ("" in the node) where the op needs one: every operand
+/// of a created op must be a value.
+static LogicalResult checkOperands(NodeImporter &n, ValueRange operands) {
+  for (auto [i, v] : llvm::enumerate(operands))
+    if (!v)
+      return n.error() << "input #" << i
+                       << " is missing (an empty name where the operator "
+                          "needs a value)";
+  return success();
+}
+
 FailureOr<Operation *> NodeImporter::create(StringRef opName,
                                             ValueRange operands,
                                             ArrayRef<NamedAttribute> attrs) {
+  if (failed(checkOperands(*this, operands)))
+    return failure();
   MLIRContext *ctx = b.getContext();
   OperationState probeState(loc, opName);
   probeState.addOperands(operands);
@@ -204,6 +217,8 @@ FailureOr<Operation *> NodeImporter::create(StringRef opName,
 FailureOr<Operation *>
 NodeImporter::createWithTypes(StringRef opName, ValueRange operands,
                               ArrayRef<NamedAttribute> attrs, TypeRange types) {
+  if (failed(checkOperands(*this, operands)))
+    return failure();
   OperationState state(loc, opName);
   state.addOperands(operands);
   state.addAttributes(attrs);
@@ -640,7 +655,10 @@ LogicalResult buildConcat(NodeImporter &n) {
 LogicalResult buildSlice(NodeImporter &n) {
   if (failed(n.needInputs(3, 5)))
     return failure();
-  int64_t len = cast<RankedTensorType>(n.in[1].getType()).getDimSize(0);
+  auto startsType = cast<RankedTensorType>(n.in[1].getType());
+  if (startsType.getRank() != 1)
+    return n.error() << "starts must be 1-D, got " << startsType;
+  int64_t len = startsType.getDimSize(0);
   if (ShapedType::isDynamic(len))
     return n.error() << "starts must have a static length";
   SmallVector<Value> ops{n.in[0], n.in[1], n.in[2]};
@@ -687,9 +705,26 @@ template <bool splitAsInput> LogicalResult buildSplit(NodeImporter &n) {
       return failure();
     split = *a;
   }
-  if (const AttributeProto *no = n.attr("num_outputs"))
-    numOutputs = no->i();
+  if (n.attr("num_outputs")) {
+    auto no = n.intAttr("num_outputs", 0);
+    if (failed(no))
+      return failure();
+    if (*no != numOutputs)
+      return n.error() << "num_outputs is " << *no << " but the node has "
+                       << numOutputs << " outputs";
+  }
+  if (numOutputs < 1)
+    return n.error() << "Split needs at least one output";
   int64_t dim = t.getDimSize(*axis);
+  if (split) {
+    int64_t sum = 0;
+    for (int64_t v : *split)
+      if (v < 0 || __builtin_add_overflow(sum, v, &sum))
+        return n.error() << "split sizes must be >= 0 (and sum to the axis)";
+    if (!ShapedType::isDynamic(dim) && sum != dim)
+      return n.error() << "split sizes sum to " << sum << ", not to the size "
+                       << dim << " of axis " << *axis;
+  }
   if (!split && !ShapedType::isDynamic(dim)) {
     int64_t piece = (dim + numOutputs - 1) / numOutputs;
     split.emplace();

@@ -128,3 +128,36 @@ save("bad-utf8.onnx", [helper.make_node("Add", ["x", "bQQ"], ["y"], name="nZZZZZ
 p = os.path.join(out, "bad-utf8.onnx")
 data = open(p, "rb").read().replace(b"nZZZZZZ", b"n\xff\x1b[31m").replace(b"bQQ", b"b\xc3\x28")
 open(p, "wb").write(data)
+# Found by the importer fuzzer (test/fuzz/regressions/import keeps the
+# original inputs).
+# Split whose num_outputs is not an int (read as 0: a division by zero).
+split = helper.make_node("Split", ["x"], ["a", "b"], axis=0)
+split.attribute.append(helper.make_attribute("num_outputs", 2.0))
+save("split-num-outputs-float.onnx", [split], [vi("x", TP.FLOAT, [4])],
+     [vi("a", TP.FLOAT, None), vi("b", TP.FLOAT, None)], opset=18)
+save("split-num-outputs-zero.onnx", [helper.make_node("Split", ["x"], ["a"], axis=0, num_outputs=0)],
+     [vi("x", TP.FLOAT, [4])], [vi("a", TP.FLOAT, None)], opset=18)
+# Tile whose static result dim overflows int64 (shape inference).
+save("tile-overflow.onnx", [helper.make_node("Tile", ["x", "r"], ["y"])],
+     [vi("x", TP.FLOAT, [3, 2])], [vi("y", TP.FLOAT, None)],
+     [numpy_helper.from_array(np.array([2**62, 1], np.int64), "r")])
+# Slice whose starts are a scalar (read as a 1-D length).
+save("slice-scalar-starts.onnx", [helper.make_node("Slice", ["x", "s", "e"], ["y"])],
+     [vi("x", TP.FLOAT, [4])], [vi("y", TP.FLOAT, None)],
+     [numpy_helper.from_array(np.array(0, np.int64), "s"),
+      numpy_helper.from_array(np.array([2], np.int64), "e")])
+# Concat with an omitted ("") input: a null operand.
+save("concat-omitted-input.onnx", [helper.make_node("Concat", ["x", ""], ["y"], axis=0)],
+     [vi("x", TP.FLOAT, [4])], [vi("y", TP.FLOAT, None)])
+# Conv with stride 0 (a division by zero in shape inference).
+save("conv-stride-zero.onnx", [helper.make_node("Conv", ["x", "w"], ["y"], strides=[0])],
+     [vi("x", TP.FLOAT, [1, 1, 8])], [vi("y", TP.FLOAT, None)],
+     [numpy_helper.from_array(np.ones((1, 1, 3), np.float32), "w")])
+# Range whose length overflows int64.
+save("range-overflow.onnx", [helper.make_node("Range", ["a", "b", "d"], ["y"])],
+     [], [vi("y", TP.INT64, None)],
+     [numpy_helper.from_array(np.array(-2**63, np.int64), "a"),
+      numpy_helper.from_array(np.array(2**63 - 1, np.int64), "b"),
+      numpy_helper.from_array(np.array(1, np.int64), "d")])
+# A graph input of rank 33.
+save("rank33.onnx", ident, [vi("x", TP.FLOAT, [1] * 33)], [vi("y", TP.FLOAT, None)])

@@ -87,6 +87,9 @@ llvm::SmallVector<std::optional<DimRef>> getShapeDimRefs(mlir::Value v);
 std::optional<int64_t> inferReshapeMinusOne(mlir::Value input, mlir::Value shape,
                                             bool allowZero);
 
+/// The largest rank of a tensor (the runtime's BERTC_MAX_RANK).
+constexpr int64_t kMaxRank = 32;
+
 /// Bytes of one element of `elementType` in a buffer (i1 takes a byte; index
 /// 8 bytes).
 int64_t elementByteSize(mlir::Type elementType);
