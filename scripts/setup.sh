@@ -9,7 +9,8 @@ build="${1:-$root/build}"
 
 apt_packages=(cmake ninja-build ccache g++ python3 python3-pip libgtest-dev
   libmlir-19-dev mlir-19-tools llvm-19-dev llvm-19-tools
-  libonnx-dev libprotobuf-dev protobuf-compiler)
+  libonnx-dev libprotobuf-dev protobuf-compiler
+  clang libclang-rt-dev)  # clang + libFuzzer: scripts/fuzz.sh
 py_packages=(onnx onnxruntime numpy)
 
 sudo_cmd=()

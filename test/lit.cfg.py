@@ -21,6 +21,16 @@ config.environment["PATH"] = os.environ["PATH"]
 config.environment["OMP_NUM_THREADS"] = "1"
 
 config.substitutions.append(("%python", config.python_executable))
+# Caps the address space of what follows (a tiny file must not make bertc
+# allocate gigabytes). ASan reserves terabytes of shadow memory, so sanitized
+# builds (BERTC_SANITIZE) skip the cap: ASan itself reports huge allocations.
+sanitize = getattr(config, "bertc_sanitize", "")
+if sanitize:
+    config.available_features.add("sanitizer")
+    for s in sanitize.replace(";", ",").split(","):
+        if s:
+            config.available_features.add("sanitize-" + s)
+config.substitutions.append(("%limit_vm", "true" if sanitize else "ulimit -v 2000000"))
 config.substitutions.append(("%shared_models", config.shared_models_dir))
 config.substitutions.append(("%testmodels", config.test_models_dir))
 config.substitutions.append(("%bertc_src", config.bertc_src_root))

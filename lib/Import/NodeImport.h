@@ -39,11 +39,16 @@ public:
   virtual ~TensorReader() = default;
   virtual mlir::FailureOr<mlir::Type> elementType(int32_t onnxType,
                                                   mlir::Location loc) = 0;
+  /// The tensor as an attribute; errors name `node` and its attribute
+  /// `attrName` (for a node's tensor attribute) or the tensor as an
+  /// initializer (node null).
   virtual mlir::FailureOr<mlir::ElementsAttr>
-  tensorAttr(::onnx::TensorProto &tensor, mlir::Location loc) = 0;
+  tensorAttr(::onnx::TensorProto &tensor, mlir::Location loc,
+             const ::onnx::NodeProto *node, llvm::StringRef attrName) = 0;
 };
 
-/// The node's name, or "OpType(first output)" for unnamed nodes.
+/// The node's name, or "OpType(first output)" for unnamed nodes, printable
+/// (bertc::printableName).
 std::string displayName(const ::onnx::NodeProto &node);
 
 /// An error at `loc` prefixed with "node 'N' (op type 'T', domain 'D', opset

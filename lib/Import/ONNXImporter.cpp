@@ -7,7 +7,15 @@
 // (ONNXNodeImport.cpp) for its domain, op type and the model's opset, which
 // resolves the opset differences (attributes that became inputs, changed
 // defaults) so that the dialect has one form per op. Every failure is a
-// diagnostic naming the node, its op type and the opset; nothing aborts.
+// diagnostic naming the node (or the initializer or graph input), its op
+// type and the opset; nothing aborts.
+//
+// The file is untrusted (docs/Limits.md): every size computed from it is
+// checked arithmetic, a tensor's data is counted before anything is
+// allocated for it (so a file makes bertc allocate at most a small multiple
+// of what it contains), and external data is read only from regular files
+// whose real path (after symlinks) is inside the model's folder, only the
+// bytes the tensor needs.
 //
 //===----------------------------------------------------------------------===//
 #include "bertc/Import/ONNXImporter.h"
@@ -24,16 +32,25 @@
 #include "mlir/IR/Diagnostics.h"
 
 #include "llvm/ADT/STLExtras.h"
+#include "llvm/ADT/ScopeExit.h"
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
 #include <onnx/onnx_pb.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
+#include <climits>
 #include <cstring>
+#include <filesystem>
 #include <memory>
 
 using namespace mlir;
@@ -59,8 +76,9 @@ public:
 
   // --- types and tensors (importer::TensorReader) ------------------------
   FailureOr<Type> elementType(int32_t onnxType, Location loc) override;
-  FailureOr<ElementsAttr> tensorAttr(TensorProto &tensor,
-                                     Location loc) override;
+  FailureOr<ElementsAttr> tensorAttr(TensorProto &tensor, Location loc,
+                                     const NodeProto *node,
+                                     StringRef attrName) override;
 
 private:
   // --- diagnostics -------------------------------------------------------
@@ -72,11 +90,19 @@ private:
     return NameLoc::get(StringAttr::get(&ctx, importer::displayName(node)),
                         fileLoc);
   }
+  Location nameLoc(StringRef name) {
+    return NameLoc::get(StringAttr::get(&ctx, printableName(name)), fileLoc);
+  }
 
+  /// The ONNX element type's MLIR type, or null if bertc has none.
+  Type convertElementType(int32_t t);
   FailureOr<RankedTensorType> valueInfoType(const ::onnx::ValueInfoProto &vi,
                                             ArrayAttr *dimNames);
-  FailureOr<std::vector<char>> readExternal(const TensorProto &tensor,
-                                            Location loc);
+  /// Exactly `bytes` bytes of the tensor's external data. `diag` starts an
+  /// error naming the tensor.
+  FailureOr<std::vector<char>>
+  readExternal(const TensorProto &tensor, int64_t bytes,
+               llvm::function_ref<InFlightDiagnostic()> diag);
 
   // --- graph -------------------------------------------------------------
   /// Finds the node's row in the op table (NodeImport.h) and runs its
@@ -93,7 +119,14 @@ private:
   llvm::StringMap<Value> values;
 };
 
-FailureOr<Type> Importer::elementType(int32_t t, Location loc) {
+/// "STRING" for a valid ONNX data type, "invalid" otherwise.
+std::string dataTypeName(int32_t t) {
+  return TensorProto::DataType_IsValid(t)
+             ? TensorProto::DataType_Name(static_cast<TensorProto::DataType>(t))
+             : std::string("invalid");
+}
+
+Type Importer::convertElementType(int32_t t) {
   switch (t) {
   case TensorProto::FLOAT: return b.getF32Type();
   case TensorProto::FLOAT16: return b.getF16Type();
@@ -106,40 +139,55 @@ FailureOr<Type> Importer::elementType(int32_t t, Location loc) {
   case TensorProto::INT64: return b.getI64Type();
   case TensorProto::BOOL: return b.getI1Type();
   default:
-    break;
+    return nullptr;
   }
-  const char *name = TensorProto::DataType_IsValid(t)
-                         ? TensorProto::DataType_Name(
-                               static_cast<TensorProto::DataType>(t))
-                               .c_str()
-                         : "invalid";
-  emitError(loc) << "unsupported ONNX element type " << name << " (" << t
-                 << ")";
+}
+
+FailureOr<Type> Importer::elementType(int32_t t, Location loc) {
+  if (Type type = convertElementType(t))
+    return type;
+  emitError(loc) << "unsupported ONNX element type " << dataTypeName(t) << " ("
+                 << t << ")";
   return failure();
 }
 
 FailureOr<RankedTensorType>
 Importer::valueInfoType(const ::onnx::ValueInfoProto &vi, ArrayAttr *dimNames) {
-  Location loc = NameLoc::get(StringAttr::get(&ctx, vi.name()), fileLoc);
+  Location loc = nameLoc(vi.name());
+  auto diag = [&]() {
+    return emitError(loc) << "graph input '" << printableName(vi.name())
+                          << "': ";
+  };
   if (!vi.type().has_tensor_type()) {
-    emitError(loc) << "value '" << vi.name()
-                   << "' is not a tensor (sequences, maps and optionals are "
-                      "not supported)";
+    diag() << "not a tensor (sequences, maps and optionals are not "
+              "supported)";
     return failure();
   }
   const auto &tt = vi.type().tensor_type();
-  auto elt = elementType(tt.elem_type(), loc);
-  if (failed(elt))
+  Type elt = convertElementType(tt.elem_type());
+  if (!elt) {
+    diag() << "unsupported ONNX element type " << dataTypeName(tt.elem_type())
+           << " (" << tt.elem_type() << ")";
     return failure();
+  }
   if (!tt.has_shape()) {
-    emitError(loc) << "value '" << vi.name()
-                   << "' has no shape (its rank must be known)";
+    diag() << "no shape (its rank must be known)";
+    return failure();
+  }
+  if (tt.shape().dim_size() > onnx::kMaxRank) {
+    diag() << "has rank " << tt.shape().dim_size()
+           << "; bertc supports ranks up to " << onnx::kMaxRank;
     return failure();
   }
   SmallVector<int64_t> shape;
   SmallVector<Attribute> names;
-  for (const auto &d : tt.shape().dim()) {
-    if (d.has_dim_value() && d.dim_value() >= 0) {
+  for (auto [i, d] : llvm::enumerate(tt.shape().dim())) {
+    if (d.has_dim_value() && d.dim_value() < 0) {
+      diag() << "dim " << i << " is " << d.dim_value()
+             << " (a dimension is a size >= 0 or a symbolic name)";
+      return failure();
+    }
+    if (d.has_dim_value()) {
       shape.push_back(d.dim_value());
       names.push_back(b.getStringAttr(""));
     } else {
@@ -147,92 +195,209 @@ Importer::valueInfoType(const ::onnx::ValueInfoProto &vi, ArrayAttr *dimNames) {
       names.push_back(b.getStringAttr(d.has_dim_param() ? d.dim_param() : ""));
     }
   }
+  auto type = RankedTensorType::get(shape, elt);
+  if (!onnx::staticSizeOf(type)) {
+    diag() << onnx::tooLargeMessage(type);
+    return failure();
+  }
   if (dimNames)
     *dimNames = b.getArrayAttr(names);
-  return RankedTensorType::get(shape, *elt);
+  return type;
 }
 
-FailureOr<std::vector<char>> Importer::readExternal(const TensorProto &tensor,
-                                                    Location loc) {
+/// A non-negative decimal integer (external data offset/length), strictly.
+static bool parseSize(StringRef text, int64_t &out) {
+  uint64_t v;
+  if (text.empty() || !llvm::all_of(text, llvm::isDigit) ||
+      text.getAsInteger(10, v) || v > static_cast<uint64_t>(INT64_MAX))
+    return false;
+  out = static_cast<int64_t>(v);
+  return true;
+}
+
+FailureOr<std::vector<char>>
+Importer::readExternal(const TensorProto &tensor, int64_t bytes,
+                       llvm::function_ref<InFlightDiagnostic()> diag) {
   std::string location;
   int64_t offset = 0, length = -1;
   for (const auto &kv : tensor.external_data()) {
-    if (kv.key() == "location")
+    if (kv.key() == "location") {
       location = kv.value();
-    else if (kv.key() == "offset")
-      offset = std::strtoll(kv.value().c_str(), nullptr, 10);
-    else if (kv.key() == "length")
-      length = std::strtoll(kv.value().c_str(), nullptr, 10);
+    } else if (kv.key() == "offset" || kv.key() == "length") {
+      int64_t &v = kv.key() == "offset" ? offset : length;
+      if (!parseSize(kv.value(), v)) {
+        diag() << "external data " << kv.key() << " '"
+               << printableName(kv.value())
+               << "' is not an integer in [0, " << INT64_MAX << "]";
+        return failure();
+      }
+    }
   }
-  if (location.empty() || offset < 0) {
-    emitError(loc) << "initializer '" << tensor.name()
-                   << "' has external data without a valid location/offset";
+  if (location.empty()) {
+    diag() << "external data has no location";
     return failure();
   }
-  if (llvm::sys::path::is_absolute(location) ||
+  if (location.find('\0') != std::string::npos ||
+      llvm::sys::path::is_absolute(location) ||
       StringRef(location).contains("..")) {
-    emitError(loc) << "initializer '" << tensor.name()
-                   << "': external data location '" << location
-                   << "' must be a relative path inside the model directory";
+    diag() << "external data location '" << printableName(location)
+           << "' must be a relative path inside the model directory";
     return failure();
   }
-  SmallString<256> path(options.externalDataDir);
-  if (path.empty())
-    path = llvm::sys::path::parent_path(sourceName);
-  llvm::sys::path::append(path, location);
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    emitError(loc) << "initializer '" << tensor.name()
-                   << "': cannot read external data file '" << path
-                   << "': " << buffer.getError().message();
+  // The real paths, after symlinks: the file must stay inside the folder.
+  namespace fs = std::filesystem;
+  std::string dirText = options.externalDataDir;
+  if (dirText.empty())
+    dirText = llvm::sys::path::parent_path(sourceName).str();
+  if (dirText.empty())
+    dirText = ".";
+  std::error_code ec;
+  fs::path dir = fs::canonical(dirText, ec);
+  if (ec) {
+    diag() << "cannot resolve the external data directory '"
+           << printableName(dirText) << "': " << ec.message();
     return failure();
   }
-  int64_t size = (*buffer)->getBufferSize();
+  std::string shown = (fs::path(dirText) / location).string();
+  fs::path file = fs::canonical(dir / location, ec);
+  if (ec) {
+    diag() << "cannot read external data file '" << printableName(shown)
+           << "': " << ec.message();
+    return failure();
+  }
+  fs::path rel = file.lexically_relative(dir);
+  if (rel.empty() || *rel.begin() == "..") {
+    diag() << "external data location '" << printableName(location)
+           << "' resolves to '" << printableName(file.string())
+           << "', which is outside the model directory '"
+           << printableName(dir.string()) << "'";
+    return failure();
+  }
+  // Checked before opening (a FIFO would block in open) and again on the
+  // descriptor.
+  struct stat st;
+  if (::stat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
+    diag() << "external data file '" << printableName(shown)
+           << "' is not a regular file";
+    return failure();
+  }
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOFOLLOW);
+  if (fd < 0) {
+    diag() << "cannot read external data file '" << printableName(shown)
+           << "': " << std::strerror(errno);
+    return failure();
+  }
+  auto closeFd = llvm::make_scope_exit([&] { ::close(fd); });
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    diag() << "external data file '" << printableName(shown)
+           << "' is not a regular file";
+    return failure();
+  }
+  int64_t size = st.st_size;
+  if (offset > size) {
+    diag() << "external data offset " << offset << " is past the end of '"
+           << printableName(shown) << "' (" << size << " bytes)";
+    return failure();
+  }
   if (length < 0)
     length = size - offset;
-  if (offset > size || length > size - offset) {
-    emitError(loc) << "initializer '" << tensor.name() << "': external data ["
-                   << offset << ", " << offset + length << ") is outside '"
-                   << path << "' (" << size << " bytes)";
+  if (length > size - offset) {
+    diag() << "external data of " << length << " bytes at offset " << offset
+           << " is outside '" << printableName(shown) << "' (" << size
+           << " bytes)";
     return failure();
   }
-  const char *start = (*buffer)->getBufferStart() + offset;
-  return std::vector<char>(start, start + length);
-}
-
-FailureOr<ElementsAttr> Importer::tensorAttr(TensorProto &tensor, Location loc) {
-  auto elt = elementType(tensor.data_type(), loc);
-  if (failed(elt))
+  if (length != bytes) {
+    diag() << "external data has " << length << " bytes (at offset " << offset
+           << " of '" << printableName(shown) << "'), but its type needs "
+           << bytes;
     return failure();
-  SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
-  int64_t count = 1;
-  for (int64_t d : shape) {
-    if (d < 0) {
-      emitError(loc) << "tensor '" << tensor.name() << "' has a negative dim";
+  }
+  std::vector<char> data(static_cast<size_t>(length));
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::pread(fd, data.data() + done, data.size() - done,
+                        static_cast<off_t>(offset + done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      diag() << "cannot read external data file '" << printableName(shown)
+             << "': " << (n < 0 ? std::strerror(errno) : "unexpected end of file");
       return failure();
     }
-    count *= d;
+    done += static_cast<size_t>(n);
   }
-  auto type = RankedTensorType::get(shape, *elt);
-  int64_t eltBytes = elt->isInteger(1) ? 1 : elt->getIntOrFloatBitWidth() / 8;
-  int64_t bytes = count * eltBytes;
+  return data;
+}
 
-  // Gather the little-endian bytes, or take ownership of raw_data.
+FailureOr<ElementsAttr> Importer::tensorAttr(TensorProto &tensor, Location loc,
+                                             const NodeProto *node,
+                                             StringRef attrName) {
+  // Errors name the initializer, or the node and its attribute.
+  auto diag = [&]() -> InFlightDiagnostic {
+    if (node)
+      return importer::nodeError(loc, *node, opset)
+             << "attribute '" << printableName(attrName) << "': ";
+    return emitError(loc) << "initializer '" << printableName(tensor.name())
+                          << "': ";
+  };
+  Type elt = convertElementType(tensor.data_type());
+  if (!elt) {
+    diag() << "unsupported ONNX element type "
+           << dataTypeName(tensor.data_type()) << " (" << tensor.data_type()
+           << ")";
+    return failure();
+  }
+  if (tensor.dims_size() > onnx::kMaxRank) {
+    diag() << "has rank " << tensor.dims_size()
+           << "; bertc supports ranks up to " << onnx::kMaxRank;
+    return failure();
+  }
+  SmallVector<int64_t> shape(tensor.dims().begin(), tensor.dims().end());
+  for (auto [i, d] : llvm::enumerate(shape))
+    if (d < 0) {
+      diag() << "dim " << i << " is negative (" << d << ")";
+      return failure();
+    }
+  auto type = RankedTensorType::get(shape, elt);
+  // Checked: dims like [2^62 + 1, 4] overflow the element and byte counts.
+  auto size = onnx::staticSizeOf(type);
+  if (!size) {
+    diag() << onnx::tooLargeMessage(type);
+    return failure();
+  }
+  int64_t count = size->elements, bytes = size->bytes;
+  int64_t eltBytes = onnx::elementByteSize(elt);
+
+  // Gather the little-endian bytes, or take ownership of raw_data. Sizes are
+  // checked against the type before anything is allocated, so that a small
+  // file cannot make bertc allocate much more than it holds.
   std::unique_ptr<std::string> owned;
   std::vector<char> data;
   if (tensor.data_location() == TensorProto::EXTERNAL) {
-    auto ext = readExternal(tensor, loc);
+    auto ext = readExternal(tensor, bytes, diag);
     if (failed(ext))
       return failure();
     data = std::move(*ext);
   } else if (tensor.has_raw_data()) {
+    if ((int64_t)tensor.raw_data().size() != bytes) {
+      diag() << "has " << tensor.raw_data().size()
+             << " bytes of data, but its type " << type << " needs " << bytes;
+      return failure();
+    }
     owned.reset(tensor.release_raw_data());
   } else {
-    data.resize(bytes);
-    auto fill = [&](const auto &field, auto convert) -> LogicalResult {
-      if (field.size() != count)
+    // The typed field for the element type; its length is counted first.
+    auto fill = [&](const auto &field, const char *fieldName,
+                    auto convert) -> LogicalResult {
+      if ((int64_t)field.size() != count) {
+        diag() << "holds " << field.size()
+               << (field.size() == 1 ? " value" : " values") << " in "
+               << fieldName << ", but its type " << type << " has " << count
+               << (count == 1 ? " element" : " elements");
         return failure();
+      }
+      data.resize(bytes);
       for (int64_t i = 0; i < count; ++i)
         convert(i, field.Get(i));
       return success();
@@ -243,21 +408,25 @@ FailureOr<ElementsAttr> Importer::tensorAttr(TensorProto &tensor, Location loc) 
     LogicalResult ok = failure();
     switch (tensor.data_type()) {
     case TensorProto::FLOAT:
-      ok = fill(tensor.float_data(), [&](int64_t i, float v) { put(i, &v, 4); });
+      ok = fill(tensor.float_data(), "float_data",
+                [&](int64_t i, float v) { put(i, &v, 4); });
       break;
     case TensorProto::DOUBLE:
-      ok = fill(tensor.double_data(), [&](int64_t i, double v) { put(i, &v, 8); });
+      ok = fill(tensor.double_data(), "double_data",
+                [&](int64_t i, double v) { put(i, &v, 8); });
       break;
     case TensorProto::INT64:
-      ok = fill(tensor.int64_data(), [&](int64_t i, int64_t v) { put(i, &v, 8); });
+      ok = fill(tensor.int64_data(), "int64_data",
+                [&](int64_t i, int64_t v) { put(i, &v, 8); });
       break;
     case TensorProto::INT32:
-      ok = fill(tensor.int32_data(), [&](int64_t i, int32_t v) { put(i, &v, 4); });
+      ok = fill(tensor.int32_data(), "int32_data",
+                [&](int64_t i, int32_t v) { put(i, &v, 4); });
       break;
     case TensorProto::INT16:
     case TensorProto::FLOAT16:
     case TensorProto::BFLOAT16:
-      ok = fill(tensor.int32_data(), [&](int64_t i, int32_t v) {
+      ok = fill(tensor.int32_data(), "int32_data", [&](int64_t i, int32_t v) {
         uint16_t x = static_cast<uint16_t>(v);
         put(i, &x, 2);
       });
@@ -265,31 +434,27 @@ FailureOr<ElementsAttr> Importer::tensorAttr(TensorProto &tensor, Location loc) 
     case TensorProto::INT8:
     case TensorProto::UINT8:
     case TensorProto::BOOL:
-      ok = fill(tensor.int32_data(), [&](int64_t i, int32_t v) {
+      ok = fill(tensor.int32_data(), "int32_data", [&](int64_t i, int32_t v) {
         uint8_t x = static_cast<uint8_t>(v);
         put(i, &x, 1);
       });
       break;
     default:
+      diag() << "data in an unsupported field";
       break;
     }
-    if (failed(ok)) {
-      emitError(loc) << "tensor '" << tensor.name() << "' holds "
-                     << "a number of values that does not match its shape, "
-                        "or data in an unsupported field";
+    if (failed(ok))
       return failure();
-    }
   }
   ArrayRef<char> bytesRef = owned ? ArrayRef<char>(owned->data(), owned->size())
                                   : ArrayRef<char>(data);
   if ((int64_t)bytesRef.size() != bytes) {
-    emitError(loc) << "tensor '" << tensor.name() << "' has " << bytesRef.size()
-                   << " bytes of data, but its type " << type << " needs "
-                   << bytes;
+    diag() << "has " << bytesRef.size() << " bytes of data, but its type "
+           << type << " needs " << bytes;
     return failure();
   }
 
-  if (elt->isInteger(1)) {
+  if (elt.isInteger(1)) {
     SmallVector<bool> bits(count);
     for (int64_t i = 0; i < count; ++i)
       bits[i] = bytesRef[i] != 0;
@@ -298,7 +463,7 @@ FailureOr<ElementsAttr> Importer::tensorAttr(TensorProto &tensor, Location loc) 
   if (bytes <= options.resourceThresholdBytes || count <= 1) {
     bool splat = false;
     if (!DenseElementsAttr::isValidRawBuffer(type, bytesRef, splat)) {
-      emitError(loc) << "tensor '" << tensor.name() << "': invalid data";
+      diag() << "invalid data";
       return failure();
     }
     return cast<ElementsAttr>(DenseElementsAttr::getFromRawBuffer(type, bytesRef));
@@ -328,7 +493,7 @@ FailureOr<Value> Importer::lookup(const NodeProto &node, int i) {
     return Value();
   auto it = values.find(node.input(i));
   if (it == values.end()) {
-    error(node) << "input '" << node.input(i)
+    error(node) << "input '" << printableName(node.input(i))
                 << "' is not a graph input, an initializer or the output of an "
                    "earlier node";
     return failure();
@@ -362,7 +527,8 @@ LogicalResult Importer::importNode(const NodeProto &node) {
         else
           ranges.push_back({f->since, f->until});
       }
-      diag << " at opset " << opset << " (bertc imports " << node.op_type();
+      diag << " at opset " << opset << " (bertc imports "
+           << printableName(node.op_type());
       for (auto [i, r] : llvm::enumerate(ranges)) {
         diag << (i ? ", " : " ");
         if (r.second == importer::kOpenOpset)
@@ -394,10 +560,11 @@ LogicalResult Importer::importNode(const NodeProto &node) {
     if (name.empty())
       continue;
     if (i >= (int)n.results.size())
-      return error(node) << "output #" << i << " ('" << name
+      return error(node) << "output #" << i << " ('" << printableName(name)
                          << "') is not supported";
     if (!values.try_emplace(name, n.results[i]).second)
-      return error(node) << "value '" << name << "' is defined twice";
+      return error(node) << "value '" << printableName(name)
+                         << "' is defined twice";
   }
   return success();
 }
@@ -409,6 +576,18 @@ OwningOpRef<ModuleOp> Importer::run(::onnx::ModelProto &model) {
       opset = o.version();
   if (opset < 0) {
     error() << "model has no opset import for the default ONNX domain";
+    return nullptr;
+  }
+  // Opsets whose op forms the op table was written and tested for; ORT too
+  // rejects opsets newer than it knows.
+  if (opset < kMinOpset || opset > kMaxOpset) {
+    error() << "opset " << opset << " is "
+            << (opset < kMinOpset ? "older than the oldest" : "newer than the newest")
+            << " opset bertc supports (" << kMinOpset << " to " << kMaxOpset
+            << ")"
+            << (opset < kMinOpset ? "; convert the model first, e.g. with "
+                                    "onnx.version_converter"
+                                  : "");
     return nullptr;
   }
   if (!model.has_graph()) {
@@ -425,6 +604,12 @@ OwningOpRef<ModuleOp> Importer::run(::onnx::ModelProto &model) {
                                      (model.producer_version().empty()
                                           ? ""
                                           : " " + model.producer_version())));
+
+  if (graph.output_size() == 0) {
+    error() << "model has no outputs (graph '" << printableName(graph.name())
+            << "' declares none)";
+    return nullptr;
+  }
 
   // Initializers: constants. (Old exporters also list them as inputs; those
   // inputs are treated as the constants.)
@@ -459,20 +644,22 @@ OwningOpRef<ModuleOp> Importer::run(::onnx::ModelProto &model) {
     func.setArgAttr(i, "bertc.name", b.getStringAttr(argNames[i]));
     func.setArgAttr(i, "bertc.dim_names", argDimNames[i]);
     if (!values.try_emplace(argNames[i], entry->getArgument(i)).second) {
-      error() << "graph input '" << argNames[i] << "' is listed twice";
+      error() << "graph input '" << printableName(argNames[i])
+              << "' is listed twice";
       return nullptr;
     }
   }
   b.setInsertionPointToEnd(entry);
 
   for (TensorProto &t : *graph.mutable_initializer()) {
-    Location loc = NameLoc::get(b.getStringAttr(t.name()), fileLoc);
-    auto value = tensorAttr(t, loc);
+    Location loc = nameLoc(t.name());
+    auto value = tensorAttr(t, loc, /*node=*/nullptr, "");
     if (failed(value))
       return nullptr;
     auto c = b.create<onnx::ConstantOp>(loc, value->getType(), *value);
     if (!values.try_emplace(t.name(), c.getResult()).second) {
-      emitError(loc) << "initializer '" << t.name() << "' is defined twice";
+      emitError(loc) << "initializer '" << printableName(t.name())
+                     << "' is defined twice";
       return nullptr;
     }
   }
@@ -486,7 +673,8 @@ OwningOpRef<ModuleOp> Importer::run(::onnx::ModelProto &model) {
   for (const auto &vi : graph.output()) {
     auto it = values.find(vi.name());
     if (it == values.end()) {
-      error() << "graph output '" << vi.name() << "' is not produced by any node";
+      error() << "graph output '" << printableName(vi.name())
+              << "' is not produced by any node";
       return nullptr;
     }
     results.push_back(it->second);
@@ -518,12 +706,26 @@ OwningOpRef<ModuleOp> Importer::run(::onnx::ModelProto &model) {
 OwningOpRef<ModuleOp> importONNXBuffer(StringRef bytes, StringRef sourceName,
                                        MLIRContext &ctx,
                                        const ImportOptions &options) {
+  Location loc = FileLineColLoc::get(&ctx, sourceName, 0, 0);
+  if (bytes.empty()) {
+    emitError(loc) << "'" << printableName(sourceName)
+                   << "' is empty (0 bytes): not an ONNX model";
+    return nullptr;
+  }
+  // Protobuf cannot parse messages of 2 GiB or more; weights that large go
+  // to external data.
+  if (bytes.size() > static_cast<size_t>(INT_MAX)) {
+    emitError(loc) << "'" << printableName(sourceName) << "' has "
+                   << bytes.size()
+                   << " bytes; an ONNX protobuf must be under 2 GiB (keep "
+                      "large weights in external data)";
+    return nullptr;
+  }
   ::onnx::ModelProto model;
-  if (bytes.size() > static_cast<size_t>(INT_MAX) ||
-      !model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
-    emitError(FileLineColLoc::get(&ctx, sourceName, 0, 0))
-        << "failed to parse ONNX ModelProto from '" << sourceName
-        << "' (malformed or truncated protobuf)";
+  if (!model.ParseFromArray(bytes.data(), static_cast<int>(bytes.size()))) {
+    emitError(loc) << "failed to parse ONNX ModelProto from '"
+                   << printableName(sourceName)
+                   << "' (malformed or truncated protobuf)";
     return nullptr;
   }
   Importer importer(ctx, sourceName, options);
@@ -532,14 +734,76 @@ OwningOpRef<ModuleOp> importONNXBuffer(StringRef bytes, StringRef sourceName,
 
 OwningOpRef<ModuleOp> importONNXFile(StringRef path, MLIRContext &ctx,
                                      const ImportOptions &options) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
+  Location loc = FileLineColLoc::get(&ctx, path, 0, 0);
+  // Only regular files: a FIFO would block, /dev/zero never ends.
+  struct stat st;
+  std::string p = path.str();
+  if (::stat(p.c_str(), &st) != 0) {
+    emitError(loc) << "cannot read '" << printableName(path)
+                   << "': " << std::strerror(errno);
+    return nullptr;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    emitError(loc) << "cannot read '" << printableName(path) << "': "
+                   << (S_ISDIR(st.st_mode) ? "it is a directory"
+                                           : "not a regular file");
+    return nullptr;
+  }
+  int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
+    emitError(loc) << "cannot read '" << printableName(path)
+                   << "': " << std::strerror(errno);
+    return nullptr;
+  }
+  auto closeFd = llvm::make_scope_exit([&] { ::close(fd); });
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    emitError(loc) << "cannot read '" << printableName(path)
+                   << "': not a regular file";
+    return nullptr;
+  }
+  auto buffer = llvm::MemoryBuffer::getOpenFile(
+      fd, path, static_cast<uint64_t>(st.st_size),
+      /*RequiresNullTerminator=*/false);
   if (!buffer) {
-    emitError(FileLineColLoc::get(&ctx, path, 0, 0))
-        << "cannot read '" << path << "': " << buffer.getError().message();
+    emitError(loc) << "cannot read '" << printableName(path)
+                   << "': " << buffer.getError().message();
     return nullptr;
   }
   return importONNXBuffer((*buffer)->getBuffer(), path, ctx, options);
+}
+
+std::string printableName(StringRef s, bool escapeBackslash) {
+  std::string out;
+  out.reserve(s.size());
+  const auto *p = reinterpret_cast<const llvm::UTF8 *>(s.data());
+  const auto *end = p + s.size();
+  auto hex = [&](unsigned char c) {
+    static const char digits[] = "0123456789abcdef";
+    out += "\\x";
+    out += digits[c >> 4];
+    out += digits[c & 15];
+  };
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f || (escapeBackslash && c == '\\'))
+        hex(c);
+      else
+        out += static_cast<char>(c);
+      ++p;
+      continue;
+    }
+    unsigned n = llvm::getNumBytesForUTF8(c);
+    if (n > 1 && n <= static_cast<unsigned>(end - p) &&
+        llvm::isLegalUTF8Sequence(p, p + n)) {
+      out.append(reinterpret_cast<const char *>(p), n);
+      p += n;
+    } else {
+      hex(c);
+      ++p;
+    }
+  }
+  return out;
 }
 
 } // namespace bertc

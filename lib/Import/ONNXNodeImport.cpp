@@ -14,6 +14,7 @@
 #include "NodeImport.h"
 
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
+#include "bertc/Import/ONNXImporter.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Verifier.h"
@@ -35,17 +36,19 @@ using TensorProto = ::onnx::TensorProto;
 //===----------------------------------------------------------------------===//
 
 std::string displayName(const ::onnx::NodeProto &node) {
-  return node.name().empty()
-             ? node.op_type() + "(" +
-                   (node.output_size() ? node.output(0) : "") + ")"
-             : node.name();
+  return printableName(node.name().empty()
+                           ? node.op_type() + "(" +
+                                 (node.output_size() ? node.output(0) : "") +
+                                 ")"
+                           : node.name());
 }
 
 InFlightDiagnostic nodeError(Location loc, const ::onnx::NodeProto &node,
                              int64_t opset) {
   return emitError(loc) << "node '" << displayName(node) << "' (op type '"
-                        << node.op_type() << "', domain '" << node.domain()
-                        << "', opset " << opset << "): ";
+                        << printableName(node.op_type()) << "', domain '"
+                        << printableName(node.domain()) << "', opset " << opset
+                        << "): ";
 }
 
 LogicalResult NodeImporter::needInputs(int lo, int hi) {
@@ -64,7 +67,8 @@ FailureOr<std::vector<int64_t>> NodeImporter::constantInts(int i) {
   if (Value v = input(i))
     if (auto known = onnx::getConstantIntValues(v))
       return std::vector<int64_t>(known->begin(), known->end());
-  error() << "input '" << (i < node.input_size() ? node.input(i) : "")
+  error() << "input '"
+          << printableName(i < node.input_size() ? node.input(i) : "")
           << "' must be a constant (computed at run time here)";
   return failure();
 }
@@ -166,9 +170,22 @@ struct CapturedError {
 };
 } // namespace
 
+/// An omitted input ("" in the node) where the op needs one: every operand
+/// of a created op must be a value.
+static LogicalResult checkOperands(NodeImporter &n, ValueRange operands) {
+  for (auto [i, v] : llvm::enumerate(operands))
+    if (!v)
+      return n.error() << "input #" << i
+                       << " is missing (an empty name where the operator "
+                          "needs a value)";
+  return success();
+}
+
 FailureOr<Operation *> NodeImporter::create(StringRef opName,
                                             ValueRange operands,
                                             ArrayRef<NamedAttribute> attrs) {
+  if (failed(checkOperands(*this, operands)))
+    return failure();
   MLIRContext *ctx = b.getContext();
   OperationState probeState(loc, opName);
   probeState.addOperands(operands);
@@ -200,6 +217,8 @@ FailureOr<Operation *> NodeImporter::create(StringRef opName,
 FailureOr<Operation *>
 NodeImporter::createWithTypes(StringRef opName, ValueRange operands,
                               ArrayRef<NamedAttribute> attrs, TypeRange types) {
+  if (failed(checkOperands(*this, operands)))
+    return failure();
   OperationState state(loc, opName);
   state.addOperands(operands);
   state.addAttributes(attrs);
@@ -311,7 +330,7 @@ LogicalResult buildConv(NodeImporter &n) {
     return n.error() << "weight must have rank >= 3";
   const AttributeProto *autoPad = n.attr("auto_pad");
   if (autoPad && autoPad->s() != "NOTSET" && autoPad->s() != "VALID")
-    return n.error() << "auto_pad '" << autoPad->s()
+    return n.error() << "auto_pad '" << printableName(autoPad->s())
                      << "' is not supported (use explicit pads)";
   auto ks = n.intsAttr("kernel_shape"), st = n.intsAttr("strides"),
        pads = n.intsAttr("pads"), dil = n.intsAttr("dilations");
@@ -448,7 +467,7 @@ LogicalResult buildConstant(NodeImporter &n) {
   ElementsAttr value;
   if (a.name() == "value" && a.type() == AttributeProto::TENSOR) {
     TensorProto t = a.t();
-    auto v = n.tensors.tensorAttr(t, n.loc);
+    auto v = n.tensors.tensorAttr(t, n.loc, &n.node, a.name());
     if (failed(v))
       return failure();
     value = *v;
@@ -469,7 +488,7 @@ LogicalResult buildConstant(NodeImporter &n) {
         RankedTensorType::get({(int64_t)v.size()}, b.getI64Type()),
         ArrayRef<int64_t>(v));
   } else {
-    return n.error() << "attribute '" << a.name()
+    return n.error() << "attribute '" << printableName(a.name())
                      << "' is not supported (sparse and string constants)";
   }
   return n.emit("onnx.Constant", {}, {n.named("value", value)});
@@ -481,8 +500,10 @@ LogicalResult buildConstantOfShape(NodeImporter &n) {
   ElementsAttr value = DenseElementsAttr::get(
       RankedTensorType::get({1}, n.b.getF32Type()), 0.0f);
   if (const AttributeProto *a = n.attr("value")) {
+    if (a->type() != AttributeProto::TENSOR)
+      return n.error() << "attribute 'value' must be a tensor";
     TensorProto t = a->t();
-    auto v = n.tensors.tensorAttr(t, n.loc);
+    auto v = n.tensors.tensorAttr(t, n.loc, &n.node, "value");
     if (failed(v))
       return failure();
     if (v->getNumElements() != 1)
@@ -617,6 +638,9 @@ LogicalResult buildFlatten(NodeImporter &n) {
 LogicalResult buildConcat(NodeImporter &n) {
   if (failed(n.needInputs(1, 1 << 20)))
     return failure();
+  // `axis` is required (no default) at every opset.
+  if (!n.attr("axis"))
+    return n.error() << "missing required attribute 'axis'";
   auto axis = n.intAttr("axis", 0);
   if (failed(axis))
     return failure();
@@ -631,7 +655,10 @@ LogicalResult buildConcat(NodeImporter &n) {
 LogicalResult buildSlice(NodeImporter &n) {
   if (failed(n.needInputs(3, 5)))
     return failure();
-  int64_t len = cast<RankedTensorType>(n.in[1].getType()).getDimSize(0);
+  auto startsType = cast<RankedTensorType>(n.in[1].getType());
+  if (startsType.getRank() != 1)
+    return n.error() << "starts must be 1-D, got " << startsType;
+  int64_t len = startsType.getDimSize(0);
   if (ShapedType::isDynamic(len))
     return n.error() << "starts must have a static length";
   SmallVector<Value> ops{n.in[0], n.in[1], n.in[2]};
@@ -678,9 +705,26 @@ template <bool splitAsInput> LogicalResult buildSplit(NodeImporter &n) {
       return failure();
     split = *a;
   }
-  if (const AttributeProto *no = n.attr("num_outputs"))
-    numOutputs = no->i();
+  if (n.attr("num_outputs")) {
+    auto no = n.intAttr("num_outputs", 0);
+    if (failed(no))
+      return failure();
+    if (*no != numOutputs)
+      return n.error() << "num_outputs is " << *no << " but the node has "
+                       << numOutputs << " outputs";
+  }
+  if (numOutputs < 1)
+    return n.error() << "Split needs at least one output";
   int64_t dim = t.getDimSize(*axis);
+  if (split) {
+    int64_t sum = 0;
+    for (int64_t v : *split)
+      if (v < 0 || __builtin_add_overflow(sum, v, &sum))
+        return n.error() << "split sizes must be >= 0 (and sum to the axis)";
+    if (!ShapedType::isDynamic(dim) && sum != dim)
+      return n.error() << "split sizes sum to " << sum << ", not to the size "
+                       << dim << " of axis " << *axis;
+  }
   if (!split && !ShapedType::isDynamic(dim)) {
     int64_t piece = (dim + numOutputs - 1) / numOutputs;
     split.emplace();
@@ -815,30 +859,6 @@ LogicalResult emitClip(NodeImporter &n, Value x, Value lo, Value hi) {
                n.b.getDenseI32ArrayAttr({1, lo ? 1 : 0, hi ? 1 : 0}))});
 }
 
-/// Clip before opset 11: `min`/`max` are float attributes (absent: no
-/// bound); they become scalar constants of the input's element type.
-LogicalResult buildClipWithAttributes(NodeImporter &n) {
-  if (failed(n.needInputs(1, 1)))
-    return failure();
-  auto lo = n.optionalFloatAttr("min"), hi = n.optionalFloatAttr("max");
-  if (failed(lo) || failed(hi))
-    return failure();
-  auto elt = dyn_cast<FloatType>(
-      cast<RankedTensorType>(n.in[0].getType()).getElementType());
-  if (!elt)
-    return n.error() << "expects a floating-point input before opset 11";
-  auto scalar = [&](std::optional<float> v) -> Value {
-    if (!v)
-      return {};
-    auto type = RankedTensorType::get({}, elt);
-    return n.b.create<onnx::ConstantOp>(
-        n.loc, type, DenseElementsAttr::get(type, n.b.getFloatAttr(elt, *v)));
-  };
-  Value loValue = scalar(*lo); // min first: a fixed order of the constants
-  Value hiValue = scalar(*hi);
-  return emitClip(n, n.in[0], loValue, hiValue);
-}
-
 /// Clip from opset 11: `min`/`max` are optional inputs.
 LogicalResult buildClipWithInputs(NodeImporter &n) {
   if (failed(n.needInputs(1, 3)))
@@ -863,7 +883,9 @@ LogicalResult buildMod(NodeImporter &n) {
 
 // Rows start at the opset whose semantics the builder implements (earlier
 // versions of some ops had other broadcasting rules or attributes); an op
-// whose form changed has one row per form. kOpenOpset: and every later
+// whose form changed has one row per form. Models outside kMinOpset..
+// kMaxOpset (ONNXImporter.h) are rejected before any row is looked up, so
+// rows only matter within that range. kOpenOpset: and every later
 // opset. Keep the rows sorted by op type.
 // One row per line:
 // clang-format off
@@ -876,8 +898,7 @@ static const OpForm kOpTable[] = {
     {"", "ArgMax", 12, kOpenOpset, buildArgMax</*hasSelectLastIndex=*/true>},
     {"", "Cast", 6, kOpenOpset, buildCast},
     {"", "Ceil", 6, kOpenOpset, buildUnary},
-    // min/max attributes before opset 11, optional inputs from 11.
-    {"", "Clip", 6, 10, buildClipWithAttributes},
+    // min/max are optional inputs from opset 11 (bertc's oldest).
     {"", "Clip", 11, kOpenOpset, buildClipWithInputs},
     {"", "Concat", 4, kOpenOpset, buildConcat},
     {"", "Constant", 1, kOpenOpset, buildConstant},

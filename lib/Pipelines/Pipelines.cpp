@@ -92,6 +92,8 @@ LogicalResult bertc::buildCPULoweringPipeline(OpPassManager &pm,
     return failure();
   if (options.kernelCalls)
     pm.addPass(createLinalgToKernelCalls());
+  // Checked byte sizes of run-time-sized buffers (docs/Limits.md).
+  pm.addPass(createCheckAllocSizes());
   return parsePassPipeline(kToLLVM, pm);
 }
 

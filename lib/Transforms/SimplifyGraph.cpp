@@ -79,6 +79,16 @@ struct SimplifyGraphPass
           return;
         }
         if (refined != result.getType()) {
+          // A refinement that makes a shape too large for any buffer (an
+          // Expand to [2^40, 2^40] computed by a shape subgraph) is an
+          // error here, before folds compute element counts of it.
+          if (!bertc::onnx::staticSizeOf(refined)) {
+            op->emitOpError() << "result #" << result.getResultNumber()
+                              << " of type "
+                              << bertc::onnx::tooLargeMessage(refined);
+            failedAny = true;
+            return;
+          }
           result.setType(refined);
           ++numRefinedResults;
           changed = true;

@@ -14,10 +14,12 @@
 // CHECK-DAG: @.bertc.outputs = private constant [1 x { ptr, i32, i32, ptr, ptr }] [{ ptr, i32, i32, ptr, ptr } { ptr @{{.*}}, i32 1, i32 3,
 // CHECK-DAG: @.bertc.model = private constant { i32, i32, ptr, ptr, i32, i32, ptr, ptr, ptr } { i32 1, i32 0, ptr @[[NAME]], ptr @{{.*}}, i32 1, i32 1, ptr @.bertc.inputs, ptr @.bertc.outputs, ptr @bertc_cpu_model_run }
 
-// Node names of run-time error sites (the Gather checks its indices).
+// Node names of run-time error sites: the Gather checks its indices (and
+// the size of its result buffer), the output copy its size ("?": no node).
 // CHECK-DAG: @[[SITE:.*]] = private unnamed_addr constant [11 x i8] c"emb_gather\00"
-// CHECK-DAG: @bertc_model_error_sites = hidden constant [1 x ptr] [ptr @[[SITE]]]
-// CHECK-DAG: @bertc_model_num_error_sites = hidden constant i32 1
+// CHECK-DAG: @[[NOSITE:.*]] = private unnamed_addr constant [2 x i8] c"?\00"
+// CHECK-DAG: @bertc_model_error_sites = hidden constant [2 x ptr] [ptr @[[SITE]], ptr @[[NOSITE]]]
+// CHECK-DAG: @bertc_model_num_error_sites = hidden constant i32 2
 
 // The trampoline unpacks the input descriptor pointers for the C wrapper.
 // CHECK-LABEL: define void @bertc_model_invoke(

@@ -1,16 +1,26 @@
 //===- npy.cpp - Minimal NumPy .npy reader/writer -------------------------===//
 #include "npy.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <iterator>
+#include <new>
 
 namespace bertc::npy {
 namespace {
 
 const char kMagic[] = "\x93NUMPY";
 const size_t kMagicLen = 6;
+/// The largest header accepted. numpy writes version 1.0 headers (under
+/// 64 KiB) unless a structured dtype needs more, and np.load refuses headers
+/// over 10000 bytes by default; a header here is a dict of three short
+/// entries. Anything longer is not a real array file.
+const size_t kMaxHeaderLen = 65535;
 
 size_t itemSize(bertc_dtype d) {
   switch (d) {
@@ -262,6 +272,12 @@ bool parse(const void *bytesArg, size_t size, Array &out, std::string &error) {
             std::to_string(minor);
     return false;
   }
+  if (headerLen > kMaxHeaderLen) {
+    error = "the .npy header is " + std::to_string(headerLen) +
+            " bytes long; at most " + std::to_string(kMaxHeaderLen) +
+            " are accepted";
+    return false;
+  }
   if (headerLen > size - pos) {
     error = "truncated .npy header";
     return false;
@@ -309,17 +325,42 @@ bool parse(const void *bytesArg, size_t size, Array &out, std::string &error) {
 }
 
 bool read(const std::string &path, Array &out, std::string &error) {
-  std::ifstream f(path, std::ios::binary);
-  if (!f) {
+  // Only regular files of a known size: a FIFO would block, /dev/zero never
+  // ends.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0) {
     error = path + ": cannot open: " + std::strerror(errno);
     return false;
   }
-  std::vector<char> bytes((std::istreambuf_iterator<char>(f)),
-                          std::istreambuf_iterator<char>());
-  if (f.bad()) {
-    error = path + ": read error";
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    ::close(fd);
+    error = path + ": not a regular file";
     return false;
   }
+  std::vector<char> bytes;
+  try {
+    bytes.resize(static_cast<size_t>(st.st_size));
+  } catch (const std::bad_alloc &) {
+    ::close(fd);
+    error = path + ": out of memory reading " + std::to_string(st.st_size) +
+            " bytes";
+    return false;
+  }
+  size_t done = 0;
+  while (done < bytes.size()) {
+    ssize_t n = ::read(fd, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0) {
+      ::close(fd);
+      error = path + ": read error" +
+              (n < 0 ? std::string(": ") + std::strerror(errno) : "");
+      return false;
+    }
+    done += static_cast<size_t>(n);
+  }
+  ::close(fd);
   if (!parse(bytes.data(), bytes.size(), out, error)) {
     error = path + ": " + error;
     return false;

@@ -137,7 +137,7 @@ struct DriverDiagnostics {
       return WalkResult::advance();
     });
     auto &os = llvm::errs();
-    os << (file.empty() ? std::string("bertc") : file);
+    os << (file.empty() ? std::string("bertc") : bertc::printableName(file));
     if (line)
       os << ":" << line << ":" << col;
     switch (diag.getSeverity()) {
@@ -146,10 +146,23 @@ struct DriverDiagnostics {
     case DiagnosticSeverity::Note: os << ": note: "; break;
     case DiagnosticSeverity::Remark: os << ": remark: "; break;
     }
+    // Names come from the model file: whatever bytes they hold are printed
+    // escaped (bertc::printableName; newlines and tabs of multi-line
+    // messages kept). The node is named unless the message already quotes it.
     std::string msg = diag.str();
-    if (!node.empty() && msg.find(node) == std::string::npos)
-      os << "node '" << node << "': ";
-    os << msg << "\n";
+    if (!node.empty() && msg.find("'" + node + "'") == std::string::npos)
+      os << "node '" << bertc::printableName(node) << "': ";
+    std::string shown;
+    for (llvm::StringRef rest = msg; !rest.empty();) {
+      size_t cut = rest.find_first_of("\n\t");
+      shown += bertc::printableName(rest.take_front(cut),
+                                      /*escapeBackslash=*/false);
+      if (cut == llvm::StringRef::npos)
+        break;
+      shown += rest[cut];
+      rest = rest.drop_front(cut + 1);
+    }
+    os << shown << "\n";
   }
 };
 

@@ -115,4 +115,28 @@ def PackWeights : Pass<"bertc-pack-weights", "mlir::ModuleOp"> {
                            "mlir::arith::ArithDialect"];
 }
 
+def CheckAllocSizes : Pass<"bertc-check-alloc-sizes", "mlir::ModuleOp"> {
+  let summary = "Check buffer sizes computed at run time before allocating";
+  let description = [{
+    After bufferization, every `memref.alloc`/`memref.alloca` with dynamic
+    sizes gets a check before it: the byte size, element size times the
+    static and the run-time dimensions, computed with overflow detection,
+    must fit in int64 (and no dimension be negative); otherwise the run
+    calls `bertc_cpu_alloc_size_error(site)`, which ends it with
+    BERTC_ABI_ERROR_OUT_OF_MEMORY naming the node, instead of allocating a
+    wrapped-around small buffer that the code would then write past. A
+    buffer of static shape whose size overflows is a compile-time error
+    (the onnx verifier rejects such shapes before lowering). The allocation
+    itself failing is the allocation hook's business
+    (runtime/src/cpu/exec_ctx.c).
+  }];
+  let statistics = [
+    Statistic<"numChecks", "checks", "Number of allocations checked">
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect",
+                           "mlir::func::FuncDialect",
+                           "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 #endif // BERTC_CONVERSION_PASSES_TD

@@ -47,6 +47,20 @@ void emitDivisionCheck(mlir::OpBuilder &b, mlir::Location loc,
                        mlir::ModuleOp module, mlir::Value dividend,
                        mlir::Value divisor);
 
+/// The product of `factors` (index values, each >= 0 for a meaningful
+/// result) as an index value, and in `overflow` an i1 that is true when it
+/// exceeds INT64_MAX or a factor is negative. Unlike lowering::product,
+/// nothing wraps unnoticed.
+mlir::Value checkedProduct(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::ValueRange factors, mlir::Value &overflow);
+
+/// Emits `if (overflow) bertc_cpu_alloc_size_error(site)`: the size of a
+/// buffer the node of `loc` needs, computed from run-time dimensions, does
+/// not fit in int64 (the run fails with BERTC_ABI_ERROR_OUT_OF_MEMORY before
+/// anything is allocated or written).
+void emitSizeOverflowCheck(mlir::OpBuilder &b, mlir::Location loc,
+                           mlir::ModuleOp module, mlir::Value overflow);
+
 /// The module that holds b's insertion point.
 mlir::ModuleOp enclosingModule(mlir::OpBuilder &b);
 

@@ -19,7 +19,17 @@ struct ImportOptions {
   int64_t resourceThresholdBytes = 4096;
 };
 
-/// Imports an ONNX model file into a module holding one public function
+/// The default-domain opsets bertc imports (docs/Limits.md); others are
+/// rejected.
+constexpr int64_t kMinOpset = 11;
+constexpr int64_t kMaxOpset = 20;
+
+/// `s` with bytes that are not printable UTF-8 (invalid sequences, control
+/// characters) and, unless `escapeBackslash` is false, backslashes written
+/// as \xNN: names from a model file in messages.
+std::string printableName(llvm::StringRef s, bool escapeBackslash = true);
+
+/// Imports an ONNX model file (a regular file) into a module holding one public function
 /// `@main_graph` (see docs/Import.md for the exact form: argument/result
 /// attributes carry the ONNX names and symbolic dimension names). Errors are
 /// emitted as diagnostics on `ctx` (naming the node, op type and opset) and

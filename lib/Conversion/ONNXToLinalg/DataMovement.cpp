@@ -103,18 +103,30 @@ struct ReshapePattern : OpConversionPattern<onnx::ReshapeOp> {
     // does) before anything reads them.
     auto inType = cast<RankedTensorType>(in.getType());
     if (!inType.hasStaticShape() || !rt.hasStaticShape()) {
-      Value count = cIdx(rewriter, loc, 1);
+      // The element count of the requested shape, with checked arithmetic:
+      // a wrapped product (e.g. [2^32, 2^32] of an empty input) must not
+      // pass for the input's count.
+      SmallVector<Value> sizes;
       Value ok = rewriter.create<arith::ConstantIntOp>(loc, 1, 1);
       for (OpFoldResult d : dims) {
         Value v = toValue(rewriter, loc, d);
-        count = rewriter.create<arith::MulIOp>(loc, count, v);
+        sizes.push_back(v);
         ok = rewriter.create<arith::AndIOp>(
             loc, ok,
             rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::sge, v,
                                            cIdx(rewriter, loc, 0)));
       }
-      Value shown = rewriter.create<arith::SelectOp>(loc, ok, count,
-                                                     cIdx(rewriter, loc, -1));
+      Value overflow;
+      Value count = checkedProduct(rewriter, loc, sizes, overflow);
+      // For the message: -1 a negative dim, -2 a count over INT64_MAX.
+      Value shown = rewriter.create<arith::SelectOp>(
+          loc, ok,
+          rewriter.create<arith::SelectOp>(loc, overflow,
+                                           cIdx(rewriter, loc, -2), count),
+          cIdx(rewriter, loc, -1));
+      Value fits = rewriter.create<arith::XOrIOp>(
+          loc, overflow, rewriter.create<arith::ConstantIntOp>(loc, 1, 1));
+      ok = rewriter.create<arith::AndIOp>(loc, ok, fits);
       ok = rewriter.create<arith::AndIOp>(
           loc, ok,
           rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq, count,
@@ -584,8 +596,14 @@ struct TilePattern : OpConversionPattern<onnx::TileOp> {
               : rewriter.create<arith::MaxSIOp>(
                     loc, extractIndex(rewriter, loc, adaptor.getRepeats(), d),
                     cIdx(rewriter, loc, 0));
-      outDims.push_back(rewriter.createOrFold<arith::MulIOp>(
-          loc, toValue(rewriter, loc, inDims[d]), rep));
+      // in * repeats with checked arithmetic: a wrapped size would be a
+      // small buffer for a huge result.
+      Value overflow;
+      Value outDim = checkedProduct(
+          rewriter, loc, {toValue(rewriter, loc, inDims[d]), rep}, overflow);
+      emitSizeOverflowCheck(rewriter, loc, enclosingModule(rewriter),
+                            overflow);
+      outDims.push_back(outDim);
     }
     Value init =
         rewriter.create<tensor::EmptyOp>(loc, outDims, rt.getElementType());

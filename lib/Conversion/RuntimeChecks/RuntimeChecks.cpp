@@ -100,6 +100,43 @@ void emitDivisionCheck(OpBuilder &b, Location loc, ModuleOp module,
               divisor, {});
 }
 
+Value checkedProduct(OpBuilder &b, Location loc, ValueRange factors,
+                     Value &overflow) {
+  Value zero = b.create<arith::ConstantIntOp>(loc, 0, 64);
+  Value p = b.create<arith::ConstantIntOp>(loc, 1, 64);
+  overflow = b.create<arith::ConstantIntOp>(loc, 0, 1);
+  for (Value f : factors) {
+    Value v = toI64(b, loc, f);
+    overflow = b.create<arith::OrIOp>(
+        loc, overflow,
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, v, zero));
+    // Unsigned 64 x 64 -> 128: the high half is 0 while the product fits.
+    auto mul = b.create<arith::MulUIExtendedOp>(loc, p, v);
+    overflow = b.create<arith::OrIOp>(
+        loc, overflow,
+        b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::ne, mul.getHigh(),
+                                zero));
+    p = mul.getLow();
+  }
+  // Above INT64_MAX: negative as a signed value.
+  overflow = b.create<arith::OrIOp>(
+      loc, overflow,
+      b.create<arith::CmpIOp>(loc, arith::CmpIPredicate::slt, p, zero));
+  return b.create<arith::IndexCastOp>(loc, b.getIndexType(), p);
+}
+
+void emitSizeOverflowCheck(OpBuilder &b, Location loc, ModuleOp module,
+                           Value overflow) {
+  StringRef callee = "bertc_cpu_alloc_size_error";
+  declareCallee(module, callee, {b.getI32Type()});
+  int32_t site = errorSite(module, loc);
+  b.create<scf::IfOp>(loc, overflow, [&](OpBuilder &tb, Location l) {
+    Value s = tb.create<arith::ConstantIntOp>(l, site, 32);
+    tb.create<func::CallOp>(l, callee, TypeRange{}, ValueRange{s});
+    tb.create<scf::YieldOp>(l);
+  });
+}
+
 void emitDimEqualCheck(OpBuilder &b, Location loc, ModuleOp module, Value lhs,
                        Value rhs, int64_t axis) {
   if (lhs == rhs)

@@ -89,12 +89,17 @@ void bertc_cpu_index_error(int64_t value, int64_t bound, int32_t site);
 void bertc_cpu_broadcast_error(int64_t lhs, int64_t rhs, int32_t axis,
                                int32_t site);
 /* Reports a Reshape whose run-time shape (out_elems elements, -1 when a
- * dimension is negative) does not fit its input of in_elems elements. */
+ * dimension is negative, -2 when the count exceeds INT64_MAX) does not fit
+ * its input of in_elems elements. */
 void bertc_cpu_reshape_error(int64_t in_elems, int64_t out_elems,
                              int32_t site);
 /* Reports an integer division (Mod) of `dividend` by zero at error site
  * `site`. */
 void bertc_cpu_division_error(int64_t dividend, int64_t divisor, int32_t site);
+/* Reports that a buffer the node at error site `site` needs has a byte size
+ * over INT64_MAX (run-time dims too large) as BERTC_ABI_ERROR_OUT_OF_MEMORY
+ * and ends the run. */
+void bertc_cpu_alloc_size_error(int32_t site);
 /* Ends the current model run on this thread (longjmp to
  * bertc_cpu_model_run) if this thread is running one; returns otherwise. */
 void bertc_cpu_abort_run(void);

@@ -41,7 +41,11 @@ typedef enum bertc_dtype {
   BERTC_DTYPE_I16 = 7,
   BERTC_DTYPE_I32 = 8,
   BERTC_DTYPE_I64 = 9,
-  BERTC_DTYPE_BOOL = 10 /* one byte per element, 0 or 1 */
+  BERTC_DTYPE_BOOL = 10, /* one byte per element, 0 or 1 */
+  /* Not a dtype: makes every int32 value a valid value of the enum, so that
+   * an API function given one that is not a dtype (e.g. 99) rejects it
+   * without undefined behaviour in C++. */
+  BERTC_DTYPE_RANGE_ = 0x7fffffff
 } bertc_dtype;
 
 /* Where a model's code runs and where its input/output buffers live. */

@@ -62,7 +62,53 @@ template <typename F> bertc_status guarded(F &&body) noexcept {
   }
 }
 
-std::string quote(const std::string &s) { return "'" + s + "'"; }
+/// `s` with bytes that are not printable UTF-8 (invalid sequences, control
+/// characters) and backslashes as \xNN: names from a model or a caller
+/// in messages.
+std::string printable(const std::string &s) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out;
+  auto hex = [&](unsigned char c) {
+    out += "\\x";
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+  };
+  const auto *p = reinterpret_cast<const unsigned char *>(s.data());
+  size_t n = s.size();
+  for (size_t i = 0; i < n;) {
+    unsigned char c = p[i];
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f || c == '\\')
+        hex(c);
+      else
+        out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    // A well-formed UTF-8 sequence (no overlongs, surrogates or > U+10FFFF).
+    size_t len = c >= 0xc2 && c <= 0xdf   ? 2
+                 : c >= 0xe0 && c <= 0xef ? 3
+                 : c >= 0xf0 && c <= 0xf4 ? 4
+                                          : 0;
+    bool ok = len > 0 && i + len <= n;
+    for (size_t k = 1; ok && k < len; ++k)
+      ok = (p[i + k] & 0xc0) == 0x80;
+    if (ok && len == 3)
+      ok = !(c == 0xe0 && p[i + 1] < 0xa0) && !(c == 0xed && p[i + 1] >= 0xa0);
+    if (ok && len == 4)
+      ok = !(c == 0xf0 && p[i + 1] < 0x90) && !(c == 0xf4 && p[i + 1] >= 0x90);
+    if (ok) {
+      out.append(s, i, len);
+      i += len;
+    } else {
+      hex(c);
+      ++i;
+    }
+  }
+  return out;
+}
+
+std::string quote(const std::string &s) { return "'" + printable(s) + "'"; }
 
 std::string shapeString(const int64_t *dims, int32_t rank) {
   std::string s = "[";
@@ -250,6 +296,7 @@ size_t bertc_dtype_size(bertc_dtype dtype) {
   case BERTC_DTYPE_BOOL:
     return 1;
   case BERTC_DTYPE_INVALID:
+  case BERTC_DTYPE_RANGE_:
     break;
   }
   return 0;
@@ -278,6 +325,7 @@ const char *bertc_dtype_name(bertc_dtype dtype) {
   case BERTC_DTYPE_BOOL:
     return "bool";
   case BERTC_DTYPE_INVALID:
+  case BERTC_DTYPE_RANGE_:
     break;
   }
   return "invalid";
@@ -488,6 +536,10 @@ bertc_status loadModel(const char *pathArg, bertc_model **out) {
   if (S_ISDIR(st.st_mode))
     return fail(BERTC_ERROR_LOAD_FAILED,
                 "cannot load model " + quote(path) + ": it is a directory");
+  // dlopen would block on a FIFO and read a device until it ends.
+  if (!S_ISREG(st.st_mode))
+    return fail(BERTC_ERROR_LOAD_FAILED,
+                "cannot load model " + quote(path) + ": not a regular file");
 
   auto model = std::make_unique<bertc_model>();
   model->path = path;
@@ -979,14 +1031,17 @@ bertc_status runModel(const bertc_model *m, const bertc_run_options *options,
     reported = ctx.hasError;
   }
   if (rc != 0) {
-    // Outputs are unspecified and must not be freed.
+    // Outputs are unspecified and must not be freed (a run ended by a failed
+    // check or allocation has freed its buffers itself).
+    bertc_status status = (reported ? ctx.code : rc) ==
+                                  BERTC_ABI_ERROR_OUT_OF_MEMORY
+                              ? BERTC_ERROR_OUT_OF_MEMORY
+                              : BERTC_ERROR_RUNTIME;
     if (reported)
-      return fail(BERTC_ERROR_RUNTIME, model + " failed (code " +
-                                           std::to_string(ctx.code) +
-                                           "): " + ctx.message);
-    return fail(BERTC_ERROR_RUNTIME, model + " failed with code " +
-                                         std::to_string(rc) +
-                                         " (no message reported)");
+      return fail(status, model + " failed (code " + std::to_string(ctx.code) +
+                              "): " + ctx.message);
+    return fail(status, model + " failed with code " + std::to_string(rc) +
+                            " (no message reported)");
   }
 
   // Decode the output descriptors and decide what we own.
@@ -1154,7 +1209,7 @@ bertc_status bertc_model_run_named(const bertc_model *model,
       if (it == model->inputIndex.end()) {
         std::string names;
         for (const TensorInfo &t : model->inputs)
-          names += (names.empty() ? "" : ", ") + t.name;
+          names += (names.empty() ? "" : ", ") + printable(t.name);
         return fail(BERTC_ERROR_NOT_FOUND,
                     "model " + quote(model->name) + " has no input named " +
                         quote(input_names[i]) + " (inputs: " + names + ")");

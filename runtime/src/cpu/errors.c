@@ -7,6 +7,7 @@
  *===----------------------------------------------------------------------===*/
 #include "bertc/cpu_kernels.h"
 
+#include <stdint.h>
 #include <stdio.h>
 
 /* Defined by bertc in each model.so (lib/Target/ModelLibrary.cpp); weak so
@@ -24,11 +25,17 @@ static const char *site_name(int32_t site) {
 void bertc_cpu_index_error(int64_t value, int64_t bound, int32_t site) {
   const char *node = site_name(site);
   char message[512];
-  snprintf(message, sizeof message,
-           "node '%s': index %lld is out of range for an axis of size %lld "
-           "(valid: -%lld to %lld)",
-           node, (long long)value, (long long)bound, (long long)bound,
-           (long long)bound - 1);
+  if (bound <= 0)
+    snprintf(message, sizeof message,
+             "node '%s': index %lld is out of range for an empty axis (of "
+             "size %lld: no index is valid)",
+             node, (long long)value, (long long)bound);
+  else
+    snprintf(message, sizeof message,
+             "node '%s': index %lld is out of range for an axis of size %lld "
+             "(valid: -%lld to %lld)",
+             node, (long long)value, (long long)bound, (long long)bound,
+             (long long)bound - 1);
   bertc_cpu_report_error(BERTC_ABI_ERROR_INVALID_INPUT, message);
   bertc_cpu_abort_run();
 }
@@ -49,7 +56,11 @@ void bertc_cpu_broadcast_error(int64_t lhs, int64_t rhs, int32_t axis,
 void bertc_cpu_reshape_error(int64_t in_elems, int64_t out_elems,
                              int32_t site) {
   char message[512];
-  if (out_elems < 0)
+  if (out_elems == -2)
+    snprintf(message, sizeof message,
+             "node '%s': the requested shape has more than %lld elements",
+             site_name(site), (long long)INT64_MAX);
+  else if (out_elems < 0)
     snprintf(message, sizeof message,
              "node '%s': the requested shape has a negative dimension",
              site_name(site));
@@ -68,5 +79,22 @@ void bertc_cpu_division_error(int64_t dividend, int64_t divisor, int32_t site) {
            "node '%s': integer division by zero (%lld by %lld)",
            site_name(site), (long long)dividend, (long long)divisor);
   bertc_cpu_report_error(BERTC_ABI_ERROR_INVALID_INPUT, message);
+  bertc_cpu_abort_run();
+}
+
+void bertc_cpu_alloc_size_error(int32_t site) {
+  char message[512];
+  const char *node = site_name(site);
+  if (node[0] == '?' && node[1] == '\0')
+    snprintf(message, sizeof message,
+             "out of memory: a buffer of the model would need more than %lld "
+             "bytes (the input dimensions are too large)",
+             (long long)INT64_MAX);
+  else
+    snprintf(message, sizeof message,
+             "node '%s': out of memory: a buffer of this node would need "
+             "more than %lld bytes (the input dimensions are too large)",
+             node, (long long)INT64_MAX);
+  bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, message);
   bertc_cpu_abort_run();
 }

@@ -2,6 +2,8 @@
 #include "bertc/cpu_kernels.h"
 
 #include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 static _Thread_local bertc_abi_exec_ctx *current_ctx;
@@ -15,22 +17,28 @@ void *bertc_cpu_get_abort_target(void) { return abort_target; }
  * generic functions) while a run is active on this thread, so that a run
  * ended by bertc_cpu_abort_run frees them. They are plain malloc /
  * aligned_alloc pointers: the runtime adopts outputs and frees them with
- * free(). A run's live set is small (tens), so a flat array will do. */
+ * free(). A run's live set is small (tens), so a flat array will do. The
+ * array itself is freed when the outermost run on the thread ends
+ * (bertc_cpu_release_live with mark 0), so a thread that exits leaves
+ * nothing behind; a pthread-key destructor would instead point into this
+ * library, which model.so can take away with dlclose before the thread
+ * exits. */
 static _Thread_local void **live;
 static _Thread_local size_t num_live, cap_live;
 
-static void track(void *p) {
-  if (!p || !abort_target)
-    return;
+static int track(void *p) {
+  if (!abort_target)
+    return 1;
   if (num_live == cap_live) {
     size_t cap = cap_live ? 2 * cap_live : 64;
     void **grown = realloc(live, cap * sizeof *grown);
     if (!grown)
-      return; /* untracked: only leaks if this run is aborted */
+      return 0;
     live = grown;
     cap_live = cap;
   }
   live[num_live++] = p;
+  return 1;
 }
 
 static void untrack(void *p) {
@@ -41,20 +49,43 @@ static void untrack(void *p) {
     }
 }
 
-void *_mlir_memref_to_llvm_alloc(size_t size) {
-  void *p = malloc(size);
-  track(p);
+/* An allocation of the generated code failed: the run ends with
+ * BERTC_ABI_ERROR_OUT_OF_MEMORY and its buffers are freed (model_glue.c).
+ * Outside a run (no abort target) NULL is returned as malloc would. */
+static void *out_of_memory(size_t size) {
+  char message[160];
+  snprintf(message, sizeof message,
+           "out of memory: the model could not allocate a buffer of %zu "
+           "bytes (the inputs are too large for this machine)",
+           size);
+  bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, message);
+  bertc_cpu_abort_run();
+  return NULL;
+}
+
+/* p, tracked; on failure to allocate or to track it, out_of_memory. */
+static void *adopt(void *p, size_t size) {
+  if (!p)
+    return out_of_memory(size);
+  if (!track(p)) {
+    free(p);
+    return out_of_memory(size);
+  }
   return p;
+}
+
+void *_mlir_memref_to_llvm_alloc(size_t size) {
+  return adopt(malloc(size ? size : 1), size);
 }
 
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
   /* aligned_alloc wants a size that is a multiple of the alignment. */
   if (alignment < sizeof(void *))
     alignment = sizeof(void *);
+  if (size > SIZE_MAX - alignment)
+    return out_of_memory(size);
   size_t rounded = (size + alignment - 1) / alignment * alignment;
-  void *p = aligned_alloc(alignment, rounded ? rounded : alignment);
-  track(p);
-  return p;
+  return adopt(aligned_alloc(alignment, rounded ? rounded : alignment), size);
 }
 
 void _mlir_memref_to_llvm_free(void *p) {
@@ -69,6 +100,11 @@ void bertc_cpu_release_live(size_t mark, int free_them) {
     void *p = live[--num_live];
     if (free_them)
       free(p);
+  }
+  if (mark == 0) {
+    free(live);
+    live = NULL;
+    cap_live = 0;
   }
 }
 

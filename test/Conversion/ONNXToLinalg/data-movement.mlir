@@ -44,9 +44,14 @@ func.func @reshape_runtime(%x: tensor<?x?x64xf32>, %s: tensor<4xi64>) -> tensor<
 // -----
 
 // A Reshape whose shape is known only at run time checks that it fits the
-// input (element count, no negative size) before the reshape.
+// input (element count, computed without wrapping; no negative size) before
+// the reshape.
 // CHECK-LABEL: func.func @reshape_runtime_shape_checked
-// CHECK: arith.select %{{.*}}, %{{.*}}, %c-1 : index
+// CHECK: arith.mului_extended
+// CHECK: arith.select %{{.*}}, %c-2, %{{.*}} : index
+// CHECK-NEXT: arith.select %{{.*}}, %{{.*}}, %c-1 : index
+// CHECK-NEXT: %[[FITS:.*]] = arith.xori %{{.*}}, %true : i1
+// CHECK-NEXT: arith.andi %{{.*}}, %[[FITS]] : i1
 // CHECK-NEXT: %[[COUNT_OK:.*]] = arith.cmpi eq, %{{.*}}, %{{.*}} : index
 // CHECK-NEXT: %[[OK:.*]] = arith.andi %{{.*}}, %[[COUNT_OK]] : i1
 // CHECK-NEXT: %[[BAD:.*]] = arith.xori %[[OK]], %true
@@ -113,14 +118,19 @@ func.func @gather_elements(%x: tensor<?x?xf32>, %i: tensor<?x2xi64>) -> tensor<?
 
 // -----
 
-// Tile with run-time repeats: out dims = in dims * max(repeats, 0); the
+// Tile with run-time repeats: out dims = in dims * max(repeats, 0), with
+// checked multiplication (an overflow ends the run as out of memory); the
 // read wraps with remui along each axis.
 // CHECK-LABEL: func.func @tile_runtime
 // CHECK: %[[D:.*]] = tensor.dim %arg0, %c0
 // CHECK: %[[R0:.*]] = tensor.extract %arg1[%c0] : tensor<2xi64>
 // CHECK: arith.maxsi
-// CHECK: %[[O0:.*]] = arith.muli %[[D]],
-// CHECK: %[[O1:.*]] = arith.muli %{{.*}}, %c8
+// CHECK: %[[LO0:.*]], %{{.*}} = arith.mului_extended %{{.*}}, %{{.*}} : i64
+// CHECK: %[[O0:.*]] = arith.index_cast %[[LO0]] : i64 to index
+// CHECK: func.call @bertc_cpu_alloc_size_error
+// CHECK: %[[LO1:.*]], %{{.*}} = arith.mului_extended %{{.*}}, %c8_i64 : i64
+// CHECK: %[[O1:.*]] = arith.index_cast %[[LO1]] : i64 to index
+// CHECK: func.call @bertc_cpu_alloc_size_error
 // CHECK: tensor.empty(%[[O0]], %[[O1]]) : tensor<?x?xf32>
 // CHECK: linalg.generic
 // CHECK: arith.remui %{{.*}}, %[[D]] : index

@@ -5,6 +5,9 @@
 
 #include <cstring>
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace {
 
 using bertc::npy::Array;
@@ -155,6 +158,47 @@ TEST(Npy, Errors) {
     EXPECT_FALSE(parse(c.file, a, err)) << c.error;
     EXPECT_EQ(err, c.error);
   }
+}
+
+// A header claiming (and holding) a megabyte: refused before it is parsed
+// or copied (numpy itself refuses headers over 10000 bytes by default).
+TEST(Npy, HeaderSizeIsCapped) {
+  std::string header =
+      "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }" +
+      std::string(1 << 20, ' ') + "\n";
+  std::string f("\x93NUMPY\x02\x00", 8);
+  uint32_t len = static_cast<uint32_t>(header.size());
+  for (int i = 0; i < 4; ++i)
+    f += static_cast<char>((len >> (8 * i)) & 0xff);
+  f += header + std::string(8, '\0');
+  Array a;
+  std::string err;
+  EXPECT_FALSE(parse(f, a, err));
+  EXPECT_EQ(err, "the .npy header is " + std::to_string(len) +
+                     " bytes long; at most 65535 are accepted");
+  // The largest header a version 1.0 file can have is still read.
+  std::string big = "{'descr': '<f4', 'fortran_order': False, 'shape': (2,), }";
+  big += std::string(65535 - 10 - big.size() - 1 - 2, ' ') + "\n";
+  // (10-byte prefix; total a multiple of 64 is not required by the reader)
+  std::string f1("\x93NUMPY\x01\x00", 8);
+  f1 += static_cast<char>(big.size() & 0xff);
+  f1 += static_cast<char>(big.size() >> 8);
+  f1 += big + std::string(8, '\0');
+  EXPECT_TRUE(parse(f1, a, err)) << err;
+}
+
+// Only regular files are read: a FIFO would block, /dev/zero never ends.
+TEST(Npy, ReadOnlyRegularFiles) {
+  Array a;
+  std::string err;
+  EXPECT_FALSE(bertc::npy::read("/dev/zero", a, err));
+  EXPECT_EQ(err, "/dev/zero: not a regular file");
+  std::string fifo = ::testing::TempDir() + "/bertc_npy_test_fifo";
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_FALSE(bertc::npy::read(fifo, a, err));
+  EXPECT_EQ(err, fifo + ": not a regular file");
+  ::unlink(fifo.c_str());
 }
 
 TEST(Npy, ReadMissingFile) {

@@ -7,9 +7,20 @@
 #include <atomic>
 #include <cmath>
 #include <cstring>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <string>
 #include <thread>
 #include <vector>
+
+extern "C" {
+// c_callers.c: calls with dtypes that are not bertc_dtype values, from C.
+bertc_status bertc_test_view_with_dtype(int dtype, void *data, size_t bytes,
+                                        bertc_tensor **out);
+bertc_status bertc_test_owned_with_dtype(int dtype, bertc_tensor **out);
+size_t bertc_test_dtype_size(int dtype);
+const char *bertc_test_dtype_name(int dtype);
+}
 
 namespace {
 
@@ -302,6 +313,54 @@ TEST(Load, NotALibrary) {
             BERTC_ERROR_LOAD_FAILED);
   EXPECT_EQ(lastError(),
             "cannot load model '" BERTC_TESTMODELS_DIR "': it is a directory");
+}
+
+// A dtype that is not one (99, -1), as a C caller can pass: rejected, and
+// without undefined behaviour (an invalid enum load, which UBSan reports in
+// the sanitizer build).
+TEST(Tensor, InvalidDtypeFromC) {
+  float data[1] = {};
+  for (int dtype : {99, -1, 11, 0x7fffffff}) {
+    bertc_tensor *t = reinterpret_cast<bertc_tensor *>(0x1);
+    EXPECT_EQ(bertc_test_view_with_dtype(dtype, data, sizeof data, &t),
+              BERTC_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(t, nullptr);
+    EXPECT_EQ(lastError(), "invalid dtype " + std::to_string(dtype));
+    EXPECT_EQ(bertc_test_owned_with_dtype(dtype, &t),
+              BERTC_ERROR_INVALID_ARGUMENT);
+    EXPECT_EQ(bertc_test_dtype_size(dtype), 0u);
+    EXPECT_STREQ(bertc_test_dtype_name(dtype), "invalid");
+  }
+}
+
+// Only regular files are loaded: dlopen would block on a FIFO.
+TEST(Load, NotARegularFile) {
+  bertc_model *m = nullptr;
+  std::string fifo = ::testing::TempDir() + "/bertc_runtime_test_fifo.so";
+  ::unlink(fifo.c_str());
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(bertc_model_load(fifo.c_str(), &m), BERTC_ERROR_LOAD_FAILED);
+  EXPECT_EQ(lastError(),
+            "cannot load model '" + fifo + "': not a regular file");
+  EXPECT_EQ(m, nullptr);
+  ::unlink(fifo.c_str());
+}
+
+// Names from a model that are not printable UTF-8 are escaped in messages.
+TEST(Load, NamesInMessagesAreEscaped) {
+  ModelHolder h;
+  ASSERT_EQ(bertc_model_load(modelPath("bad_utf8").c_str(), &h.m), BERTC_OK)
+      << lastError();
+  float x[4] = {}, z[4] = {};
+  Tensors in(2), out(1);
+  in.v[0] = view(BERTC_DTYPE_F32, {4}, x);
+  in.v[1] = view(BERTC_DTYPE_F32, {4}, z);
+  const char *names[2] = {"x", "z"};
+  EXPECT_EQ(bertc_model_run_named(h.m, nullptr, names, in.cdata(), 2,
+                                  out.data(), 1),
+            BERTC_ERROR_NOT_FOUND);
+  EXPECT_EQ(lastError(), "model 'bad' has no input named 'x' (inputs: "
+                         "x\\xff\\x1b[31m\\x5c, z\xc3\xa9)");
 }
 
 TEST(Load, BadArguments) {

@@ -13,23 +13,53 @@
 #include "mlir/IR/Matchers.h"
 
 #include <cmath>
+#include <limits>
+#include <optional>
 
 using namespace mlir;
 using namespace bertc::onnx;
+
+/// Integer arithmetic of folds wraps around as the generated code does
+/// (two's complement), instead of the undefined behaviour of signed
+/// overflow: shape values come from the model file.
+static int64_t wrapAdd(int64_t x, int64_t y) {
+  return static_cast<int64_t>(static_cast<uint64_t>(x) + static_cast<uint64_t>(y));
+}
+static int64_t wrapSub(int64_t x, int64_t y) {
+  return static_cast<int64_t>(static_cast<uint64_t>(x) - static_cast<uint64_t>(y));
+}
+static int64_t wrapMul(int64_t x, int64_t y) {
+  return static_cast<int64_t>(static_cast<uint64_t>(x) * static_cast<uint64_t>(y));
+}
+/// x / y, or nothing where it is undefined (by 0, INT64_MIN / -1).
+static std::optional<int64_t> checkedDiv(int64_t x, int64_t y) {
+  if (y == 0 || (x == std::numeric_limits<int64_t>::min() && y == -1))
+    return std::nullopt;
+  return x / y;
+}
+/// A double as int64 (truncated), or nothing when out of range or NaN
+/// (such a conversion is undefined behaviour).
+static std::optional<int64_t> toInt64(double v) {
+  if (!(v >= -9223372036854775808.0 && v < 9223372036854775808.0))
+    return std::nullopt;
+  return static_cast<int64_t>(v);
+}
 
 /// Larger constants are left to run time: folding them would bloat the IR.
 static constexpr int64_t kMaxFoldElements = 1 << 16;
 
 static DenseElementsAttr smallDense(Attribute a) {
   auto d = dyn_cast_or_null<DenseElementsAttr>(a);
-  if (!d || d.getNumElements() > kMaxFoldElements)
+  if (!d || !staticSizeOf(d.getType()) ||
+      d.getNumElements() > kMaxFoldElements)
     return nullptr;
   return d;
 }
 
 static bool isSmallStatic(Type t) {
   auto r = dyn_cast<RankedTensorType>(t);
-  return r && r.hasStaticShape() && r.getNumElements() <= kMaxFoldElements;
+  return r && r.hasStaticShape() && staticSizeOf(r) &&
+         r.getNumElements() <= kMaxFoldElements;
 }
 
 /// Builds an integer or float DenseElementsAttr of `type` from doubles or
@@ -118,13 +148,20 @@ static OpFoldResult foldBinary(Operation *op, Attribute lhs, Attribute rhs,
   for (size_t k = 0; k < ia.size(); ++k) {
     if (isFloat) {
       double v = ffn(af[ia[k]], bf.empty() ? (double)bi[ib[k]] : bf[ib[k]]);
-      if (resultFloat)
+      if (resultFloat) {
         rf.push_back(v);
-      else
-        ri.push_back((int64_t)v);
+      } else {
+        auto iv = toInt64(v);
+        if (!iv)
+          return {};
+        ri.push_back(*iv);
+      }
     } else {
-      std::optional<int64_t> v = ifn(ai[ia[k]], bi.empty() ? (int64_t)bf[ib[k]]
-                                                           : bi[ib[k]]);
+      std::optional<int64_t> y =
+          bi.empty() ? toInt64(bf[ib[k]]) : std::optional<int64_t>(bi[ib[k]]);
+      if (!y)
+        return {};
+      std::optional<int64_t> v = ifn(ai[ia[k]], *y);
       if (!v)
         return {};
       ri.push_back(*v);
@@ -156,14 +193,13 @@ static OpFoldResult foldKnownInts(Value result) {
         [](int64_t x, int64_t y) -> std::optional<int64_t> { return IEXPR; }); \
   }
 
-FOLD_BINARY(AddOp, x + y, x + y)
-FOLD_BINARY(SubOp, x - y, x - y)
-FOLD_BINARY(MulOp, x *y, x *y)
-FOLD_BINARY(DivOp, x / y,
-            y == 0 ? std::optional<int64_t>() : std::optional<int64_t>(x / y))
+FOLD_BINARY(AddOp, x + y, wrapAdd(x, y))
+FOLD_BINARY(SubOp, x - y, wrapSub(x, y))
+FOLD_BINARY(MulOp, x *y, wrapMul(x, y))
+FOLD_BINARY(DivOp, x / y, checkedDiv(x, y))
 FOLD_BINARY(PowOp, std::pow(x, y),
             y < 0 ? std::optional<int64_t>()
-                  : std::optional<int64_t>((int64_t)std::pow((double)x, (double)y)))
+                  : toInt64(std::pow((double)x, (double)y)))
 FOLD_BINARY(MaxOp, std::max(x, y), std::max(x, y))
 FOLD_BINARY(MinOp, std::min(x, y), std::min(x, y))
 FOLD_BINARY(EqualOp, (double)(x == y), (int64_t)(x == y))
@@ -291,11 +327,16 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
       for (int64_t v : i)
         ri.push_back(v != 0);
   } else {
-    if (!f.empty())
-      for (double v : f)
-        ri.push_back((int64_t)std::trunc(v));
-    else
+    if (!f.empty()) {
+      for (double v : f) {
+        auto iv = toInt64(std::trunc(v));
+        if (!iv)
+          return {}; // out of range: left to run time
+        ri.push_back(*iv);
+      }
+    } else {
       ri = i;
+    }
   }
   return makeDense(getType(), rf, ri);
 }

@@ -43,6 +43,87 @@ static Type tensorOf(ArrayRef<int64_t> shape, Type elt) {
 // Shared helpers
 //===----------------------------------------------------------------------===//
 
+//===----------------------------------------------------------------------===//
+// Size limits
+//===----------------------------------------------------------------------===//
+
+int64_t bertc::onnx::elementByteSize(Type elementType) {
+  if (elementType.isIndex())
+    return 8;
+  if (elementType.isIntOrFloat())
+    return std::max<int64_t>(1, (elementType.getIntOrFloatBitWidth() + 7) / 8);
+  if (auto c = dyn_cast<ComplexType>(elementType))
+    return 2 * elementByteSize(c.getElementType());
+  return 8;
+}
+
+std::optional<StaticSize>
+bertc::onnx::staticSizeOf(ArrayRef<int64_t> shape, Type elementType) {
+  StaticSize size;
+  for (int64_t d : shape) {
+    if (ShapedType::isDynamic(d))
+      continue;
+    if (d < 0 || __builtin_mul_overflow(size.elements, d, &size.elements))
+      return std::nullopt;
+  }
+  if (__builtin_mul_overflow(size.elements, elementByteSize(elementType),
+                             &size.bytes))
+    return std::nullopt;
+  return size;
+}
+
+std::optional<StaticSize> bertc::onnx::staticSizeOf(Type type) {
+  auto shaped = dyn_cast<ShapedType>(type);
+  if (!shaped || !shaped.hasRank())
+    return StaticSize{};
+  return staticSizeOf(shaped.getShape(), shaped.getElementType());
+}
+
+std::string bertc::onnx::tooLargeMessage(Type type) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << type << " has more than " << std::numeric_limits<int64_t>::max()
+     << " bytes (";
+  if (auto shaped = dyn_cast<ShapedType>(type)) {
+    bool first = true;
+    for (int64_t d : shaped.getShape()) {
+      os << (first ? "" : " x ");
+      first = false;
+      if (ShapedType::isDynamic(d))
+        os << "?";
+      else
+        os << d;
+    }
+    os << " elements of " << elementByteSize(shaped.getElementType())
+       << " bytes";
+  }
+  os << ")";
+  return s;
+}
+
+LogicalResult bertc::onnx::verifyResultSizes(Operation *op) {
+  for (auto [i, r] : llvm::enumerate(op->getResults())) {
+    // The runtime's BERTC_MAX_RANK: a shape tensor from the file must not
+    // make a rank-100000 tensor that every later loop nest would follow.
+    if (auto shaped = dyn_cast<ShapedType>(r.getType());
+        shaped && shaped.hasRank() && shaped.getRank() > kMaxRank)
+      return op->emitOpError()
+             << "result #" << i << " has rank " << shaped.getRank()
+             << "; bertc supports ranks up to " << kMaxRank;
+    if (auto shaped = dyn_cast<ShapedType>(r.getType());
+        shaped && shaped.hasRank() &&
+        llvm::any_of(shaped.getShape(), [](int64_t d) {
+          return d < 0 && !ShapedType::isDynamic(d);
+        }))
+      return op->emitOpError() << "result #" << i << " of type "
+                               << r.getType() << " has a negative dimension";
+    if (!staticSizeOf(r.getType()))
+      return op->emitOpError() << "result #" << i << " of type "
+                               << tooLargeMessage(r.getType());
+  }
+  return success();
+}
+
 bool bertc::onnx::areRefinementCompatible(TypeRange lhs, TypeRange rhs) {
   if (lhs.size() != rhs.size())
     return false;
@@ -341,8 +422,23 @@ LogicalResult ConvOp::inferReturnTypes(MLIRContext *, std::optional<Location> lo
       out.push_back(kDyn);
       continue;
     }
-    int64_t eff = dil[i] * (ks[i] - 1) + 1;
-    out.push_back((in + pads[i] + pads[i + spatial] - eff) / st[i] + 1);
+    // Attribute values come from the model file: checked arithmetic.
+    if (ks[i] < 1 || st[i] < 1 || dil[i] < 1 || pads[i] < 0 ||
+        pads[i + spatial] < 0)
+      return fail(loc, "Conv kernel_shape, strides and dilations must be "
+                       "positive and pads non-negative");
+    int64_t eff, padded, o;
+    if (__builtin_mul_overflow(dil[i], ks[i] - 1, &eff) ||
+        __builtin_add_overflow(eff, 1, &eff) ||
+        __builtin_add_overflow(in, pads[i], &padded) ||
+        __builtin_add_overflow(padded, pads[i + spatial], &padded))
+      return fail(loc, "Conv output size overflows int64");
+    if (padded < eff)
+      return fail(loc, "Conv kernel (" + Twine(eff) +
+                           " with dilation) is larger than the padded input (" +
+                           Twine(padded) + ")");
+    o = (padded - eff) / st[i] + 1;
+    out.push_back(o);
   }
   types.push_back(tensorOf(out, x.getElementType()));
   return success();
@@ -472,7 +568,10 @@ LogicalResult ConstantOfShapeOp::inferReturnTypes(
 LogicalResult ShapeOp::inferReturnTypes(MLIRContext *ctx, std::optional<Location>,
                                         Adaptor adaptor,
                                         SmallVectorImpl<Type> &types) {
-  int64_t n = std::max<int64_t>(0, adaptor.getEnd() - adaptor.getStart());
+  int64_t n;
+  if (__builtin_sub_overflow(adaptor.getEnd(), adaptor.getStart(), &n))
+    n = 0; // the verifier rejects such start/end
+  n = std::max<int64_t>(0, n);
   types.push_back(tensorOf({n}, IntegerType::get(ctx, 64)));
   return success();
 }
@@ -507,10 +606,8 @@ static SmallVector<int64_t> reshapeResult(RankedTensorType input,
     bool allKnown = true;
     for (auto [i, d] : llvm::enumerate(out))
       if ((int64_t)i != inferAt) {
-        if (d == kDyn)
+        if (d == kDyn || d < 0 || __builtin_mul_overflow(known, d, &known))
           allKnown = false;
-        else
-          known *= d;
       }
     if (allKnown && known > 0 && input.getNumElements() % known == 0)
       out[inferAt] = input.getNumElements() / known;
@@ -681,13 +778,13 @@ LogicalResult FlattenOp::inferReturnTypes(MLIRContext *,
   int64_t axis = adaptor.getAxis();
   if (axis < 0 || axis > in.getRank())
     return fail(loc, "Flatten axis out of range");
+  // The input's static size fits (ResultSizesFit), so its products do; an
+  // overflow can only come from an unverified input: left dynamic.
   auto prod = [&](ArrayRef<int64_t> dims) {
     int64_t p = 1;
-    for (int64_t d : dims) {
-      if (d == kDyn)
+    for (int64_t d : dims)
+      if (d == kDyn || __builtin_mul_overflow(p, d, &p))
         return kDyn;
-      p *= d;
-    }
     return p;
   };
   types.push_back(tensorOf({prod(in.getShape().take_front(axis)),
@@ -716,7 +813,11 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
     for (int64_t i = 0; i < t.getRank(); ++i) {
       int64_t d = t.getDimSize(i);
       if (i == axis) {
-        out[i] = (out[i] == kDyn || d == kDyn) ? kDyn : out[i] + d;
+        if (out[i] == kDyn || d == kDyn)
+          out[i] = kDyn;
+        else if (__builtin_add_overflow(out[i], d, &out[i]))
+          return fail(loc, "Concat result dimension " + Twine(i) +
+                               " overflows int64");
       } else if (out[i] == kDyn) {
         out[i] = d;
       } else if (d != kDyn && d != out[i]) {
@@ -771,14 +872,19 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
       start += dim;
     if (end < 0)
       end += dim;
+    // ceil(span / |step|) without overflow for any step (INT64_MIN too).
     if (step > 0) {
       start = clamp(start, 0, dim);
       end = clamp(end, 0, dim);
-      out[axis] = end > start ? (end - start + step - 1) / step : 0;
+      out[axis] = end > start ? (end - start - 1) / step + 1 : 0;
     } else {
       start = clamp(start, 0, dim - 1);
       end = clamp(end, -1, dim - 1);
-      out[axis] = start > end ? (start - end - step - 1) / -step : 0;
+      uint64_t mag = 0 - static_cast<uint64_t>(step);
+      out[axis] = start > end
+                      ? static_cast<int64_t>(
+                            static_cast<uint64_t>(start - end - 1) / mag + 1)
+                      : 0;
     }
   }
   types.push_back(tensorOf(out, in.getElementType()));
@@ -942,8 +1048,11 @@ LogicalResult TileOp::inferReturnTypes(MLIRContext *,
       out[i] = d == 0 ? 0 : kDyn;
     else if (rep == 0)
       out[i] = 0;
-    else
-      out[i] = d == kDyn ? kDyn : d * rep;
+    else if (d == kDyn)
+      out[i] = kDyn;
+    else if (__builtin_mul_overflow(d, rep, &out[i]))
+      return fail(loc, "Tile result dimension " + Twine(i) + " (" + Twine(d) +
+                           " x " + Twine(rep) + ") overflows int64");
   }
   types.push_back(tensorOf(out, in.getElementType()));
   return success();
@@ -967,9 +1076,12 @@ LogicalResult RangeOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
   auto d = getConstantIntValues(adaptor.getDelta());
   if (s && l && d && s->size() == 1 && l->size() == 1 && d->size() == 1 &&
       (*d)[0] != 0) {
-    int64_t num = (*l)[0] - (*s)[0], den = (*d)[0];
-    int64_t q = num / den + ((num % den != 0) && ((num < 0) == (den < 0)));
-    n = std::max<int64_t>(0, q);
+    // ceil((limit - start) / delta) in 128 bits: the operands are any int64.
+    __int128 num = (__int128)(*l)[0] - (*s)[0], den = (*d)[0];
+    __int128 q = num / den + ((num % den != 0) && ((num < 0) == (den < 0)));
+    if (q > std::numeric_limits<int64_t>::max())
+      return fail(loc, "Range has more than INT64_MAX elements");
+    n = std::max<int64_t>(0, static_cast<int64_t>(q));
   }
   if (st.getRank() != 0 && !(st.getRank() == 1 && st.getDimSize(0) == 1))
     return fail(loc, "Range operands must be scalars");

@@ -131,8 +131,12 @@ static std::optional<Values> knownImpl(Operation *op, Value result, int depth) {
         b = std::clamp<int64_t>(b, 0, n);
         e = std::clamp<int64_t>(e, 0, n);
         Values out;
-        for (int64_t i = b; i < e; i += (*sp)[0])
+        for (int64_t i = b, step = (*sp)[0]; i < e;) {
           out.push_back((*data)[i]);
+          if (e - i <= step) // i += step would pass e (or overflow)
+            break;
+          i += step;
+        }
         return out;
       })
       .Case<AddOp, SubOp, MulOp, DivOp, EqualOp, MaxOp, MinOp>(
@@ -142,18 +146,31 @@ static std::optional<Values> knownImpl(Operation *op, Value result, int depth) {
             std::optional<Values> r;
             if (a && b) {
               r = TypeSwitch<Operation *, std::optional<Values>>(o)
+                      // Checked: an overflow makes the entry unknown
+                      // (values come from the model file).
                       .Case([&](AddOp) {
-                        return zipBroadcast(*a, *b, std::plus<int64_t>());
+                        return zipBroadcast(*a, *b, [](int64_t x, int64_t y) {
+                          int64_t r;
+                          return __builtin_add_overflow(x, y, &r) ? kUnknownValue : r;
+                        });
                       })
                       .Case([&](SubOp) {
-                        return zipBroadcast(*a, *b, std::minus<int64_t>());
+                        return zipBroadcast(*a, *b, [](int64_t x, int64_t y) {
+                          int64_t r;
+                          return __builtin_sub_overflow(x, y, &r) ? kUnknownValue : r;
+                        });
                       })
                       .Case([&](MulOp) {
-                        return zipBroadcast(*a, *b, std::multiplies<int64_t>());
+                        return zipBroadcast(*a, *b, [](int64_t x, int64_t y) {
+                          int64_t r;
+                          return __builtin_mul_overflow(x, y, &r) ? kUnknownValue : r;
+                        });
                       })
                       .Case([&](DivOp) {
                         return zipBroadcast(*a, *b, [](int64_t x, int64_t y) {
-                          return y == 0 ? kUnknownValue : x / y;
+                          return y == 0 || (x == kUnknownValue && y == -1)
+                                     ? kUnknownValue
+                                     : x / y;
                         });
                       })
                       .Case([&](EqualOp) {

@@ -6,7 +6,8 @@
  *   BAD_CUDA        device CUDA
  *   BAD_NULL_NAME   input 0 has no name
  *   BAD_DUP_NAME    two inputs named "x"
- *   BAD_DTYPE       input dtype 42 */
+ *   BAD_DTYPE       input dtype 42
+ *   BAD_UTF8_NAME   input names that are not printable UTF-8 (it loads) */
 #include <stddef.h>
 
 #include "bertc/model_abi.h"
@@ -21,11 +22,15 @@ static const int64_t kDims[1] = {4};
 
 #if defined(BAD_NULL_NAME)
 #define NAME0 NULL
+#elif defined(BAD_UTF8_NAME)
+#define NAME0 "x\xff\x1b[31m\\"
 #else
 #define NAME0 "x"
 #endif
 #if defined(BAD_DUP_NAME)
 #define NAME1 "x"
+#elif defined(BAD_UTF8_NAME)
+#define NAME1 "z\xc3\xa9" /* valid UTF-8: kept */
 #else
 #define NAME1 "z"
 #endif

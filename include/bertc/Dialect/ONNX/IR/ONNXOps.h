@@ -90,6 +90,47 @@ llvm::SmallVector<std::optional<DimRef>> getShapeDimRefs(mlir::Value v);
 std::optional<int64_t> inferReshapeMinusOne(mlir::Value input, mlir::Value shape,
                                             bool allowZero);
 
+/// The largest rank of a tensor (the runtime's BERTC_MAX_RANK).
+constexpr int64_t kMaxRank = 32;
+
+/// Bytes of one element of `elementType` in a buffer (i1 takes a byte; index
+/// 8 bytes).
+int64_t elementByteSize(mlir::Type elementType);
+
+/// The number of elements and of bytes of the static part of a shape (dynamic
+/// dimensions count as 1), or std::nullopt when either exceeds INT64_MAX: a
+/// shape that no buffer can hold, which every size computation downstream
+/// (element counts, allocation sizes, offsets) would overflow on. Computed
+/// with checked arithmetic.
+struct StaticSize {
+  int64_t elements = 1;
+  int64_t bytes = 0;
+};
+std::optional<StaticSize> staticSizeOf(llvm::ArrayRef<int64_t> shape,
+                                       mlir::Type elementType);
+/// The same for a shaped type; other types always fit.
+std::optional<StaticSize> staticSizeOf(mlir::Type type);
+
+/// "tensor<AxB...> has more than INT64_MAX bytes (A x B x ... elements of N
+/// bytes)": the message for a type that staticSizeOf rejects.
+std::string tooLargeMessage(mlir::Type type);
+
+/// Fails (with an error on `op`) if a result of `op` has a static shape that
+/// staticSizeOf rejects. Every onnx op checks it as part of its verifier.
+mlir::LogicalResult verifyResultSizes(mlir::Operation *op);
+
+namespace OpTrait {
+/// ODS trait of every onnx op: verifyResultSizes.
+template <typename ConcreteType>
+class ResultSizesFit
+    : public mlir::OpTrait::TraitBase<ConcreteType, ResultSizesFit> {
+public:
+  static mlir::LogicalResult verifyTrait(mlir::Operation *op) {
+    return verifyResultSizes(op);
+  }
+};
+} // namespace OpTrait
+
 } // namespace bertc::onnx
 
 #include "bertc/Dialect/ONNX/IR/ONNXOpsDialect.h.inc"

@@ -13,10 +13,17 @@ include "mlir/Interfaces/SideEffectInterfaces.td"
 // Base classes
 //===----------------------------------------------------------------------===//
 
+// Static result shapes must fit: element and byte counts within INT64_MAX
+// (bertc::onnx::verifyResultSizes).
+def ONNX_ResultSizesFit : NativeOpTrait<"ResultSizesFit"> {
+  let cppNamespace = "::bertc::onnx::OpTrait";
+}
+
 // Every op infers its result types; results may be refined (more static dims).
 class ONNX_Op<string mnemonic, list<Trait> traits = []>
     : Op<ONNX_Dialect, mnemonic,
-         !listconcat(traits, [Pure, InferTypeOpAdaptorWithIsCompatible])> {
+         !listconcat(traits, [Pure, InferTypeOpAdaptorWithIsCompatible,
+                              ONNX_ResultSizesFit])> {
   let extraClassDefinition = [{
     bool $cppClass::isCompatibleReturnTypes(::mlir::TypeRange l,
                                             ::mlir::TypeRange r) {
