@@ -259,6 +259,10 @@ int main(int argc, char **argv) {
     }
     if (!module)
       return 1;
+    // The importer verifies each op it creates; the whole module once more
+    // before any pass sees it (what the fuzzer checks, test/fuzz).
+    if (failed(verify(*module)))
+      return 1;
   }
   auto writeText = [&](llvm::function_ref<void(llvm::raw_ostream &)> print) {
     std::string err;
@@ -270,8 +274,6 @@ int main(int argc, char **argv) {
     return 0;
   };
   if (emit == Emit::ONNX) {
-    if (failed(verify(*module)))
-      return 1;
     return writeText([&](llvm::raw_ostream &os) { module->print(os); });
   }
 

@@ -42,10 +42,11 @@ typedef enum bertc_dtype {
   BERTC_DTYPE_I32 = 8,
   BERTC_DTYPE_I64 = 9,
   BERTC_DTYPE_BOOL = 10, /* one byte per element, 0 or 1 */
-  /* Not a dtype: makes every int32 value a valid value of the enum, so that
-   * an API function given one that is not a dtype (e.g. 99) rejects it
-   * without undefined behaviour in C++. */
-  BERTC_DTYPE_RANGE_ = 0x7fffffff
+  /* Not a dtype: with it, every int32 value (99, -1) is a valid value of the
+   * enum (its range is that of a 32-bit signed integer), so that an API
+   * function given one that is not a dtype rejects it without undefined
+   * behaviour in C++. */
+  BERTC_DTYPE_RANGE_ = -0x7fffffff - 1
 } bertc_dtype;
 
 /* Where a model's code runs and where its input/output buffers live. */

@@ -320,7 +320,7 @@ TEST(Load, NotALibrary) {
 // the sanitizer build).
 TEST(Tensor, InvalidDtypeFromC) {
   float data[1] = {};
-  for (int dtype : {99, -1, 11, 0x7fffffff}) {
+  for (int dtype : {99, -1, 11, 0x7fffffff, -0x7fffffff - 1}) {
     bertc_tensor *t = reinterpret_cast<bertc_tensor *>(0x1);
     EXPECT_EQ(bertc_test_view_with_dtype(dtype, data, sizeof data, &t),
               BERTC_ERROR_INVALID_ARGUMENT);
