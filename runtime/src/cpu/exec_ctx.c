@@ -56,7 +56,7 @@ static void *out_of_memory(size_t size) {
   char message[160];
   snprintf(message, sizeof message,
            "out of memory: the model could not allocate a buffer of %zu "
-           "bytes (the inputs are too large for this machine)",
+           "bytes",
            size);
   bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, message);
   bertc_cpu_abort_run();
