@@ -79,7 +79,10 @@ static const char kToLLVM[] =
 LogicalResult bertc::buildCPULoweringPipeline(OpPassManager &pm,
                                               const PipelineOptions &options) {
   registerBertcPasses();
-  pm.addPass(createPrepareModelEntry());
+  PrepareModelEntryOptions entry;
+  entry.producer = options.producer;
+  entry.kernelIsa = options.kernelIsa;
+  pm.addPass(createPrepareModelEntry(entry));
   pm.addPass(createConvertBertcToKernels());
   pm.addPass(createPackWeights());
   pm.addPass(createConvertONNXToLinalg());
@@ -94,7 +97,15 @@ LogicalResult bertc::buildCPULoweringPipeline(OpPassManager &pm,
     pm.addPass(createLinalgToKernelCalls());
   // Checked byte sizes of run-time-sized buffers (docs/Limits.md).
   pm.addPass(createCheckAllocSizes());
-  return parsePassPipeline(kToLLVM, pm);
+  if (failed(parsePassPipeline(kToLLVM, pm)))
+    return failure();
+  pm.addPass(createConvertEntryPointToLLVM());
+  if (!options.weightsDir.empty()) {
+    ExternalizeWeightsOptions weights;
+    weights.dir = options.weightsDir;
+    pm.addPass(createExternalizeWeights(weights));
+  }
+  return success();
 }
 
 void bertc::registerBertcDialects(DialectRegistry &registry) {
@@ -133,13 +144,15 @@ void bertc::registerBertcPasses() {
         });
     PassPipelineRegistration<PipelineOptions>(
         "bertc-cpu-lowering",
-        "Lower the onnx dialect to the LLVM dialect for the CPU",
+        "Lower the onnx dialect to the LLVM dialect for the CPU, with the "
+        "model.so entry point and descriptor",
         [](OpPassManager &pm, const PipelineOptions &options) {
           (void)buildCPULoweringPipeline(pm, options);
         });
     PassPipelineRegistration<PipelineOptions>(
         "bertc-cpu-pipeline",
-        "bertc-graph-pipeline followed by bertc-cpu-lowering",
+        "bertc-graph-pipeline followed by bertc-cpu-lowering: the module "
+        "that becomes model.so",
         [](OpPassManager &pm, const PipelineOptions &options) {
           buildGraphPipeline(pm, options);
           (void)buildCPULoweringPipeline(pm, options);

@@ -1,6 +1,8 @@
 //===- npy.cpp - Minimal NumPy .npy reader/writer -------------------------===//
 #include "npy.h"
 
+#include "bertc/runtime.h"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,27 +23,6 @@ const size_t kMagicLen = 6;
 /// over 10000 bytes by default; a header here is a dict of three short
 /// entries. Anything longer is not a real array file.
 const size_t kMaxHeaderLen = 65535;
-
-size_t itemSize(bertc_dtype d) {
-  switch (d) {
-  case BERTC_DTYPE_F32:
-  case BERTC_DTYPE_I32:
-    return 4;
-  case BERTC_DTYPE_F16:
-  case BERTC_DTYPE_BF16:
-  case BERTC_DTYPE_I16:
-    return 2;
-  case BERTC_DTYPE_F64:
-  case BERTC_DTYPE_I64:
-    return 8;
-  case BERTC_DTYPE_I8:
-  case BERTC_DTYPE_U8:
-  case BERTC_DTYPE_BOOL:
-    return 1;
-  default:
-    return 0;
-  }
-}
 
 /// Parser for the Python dict literal in the header.
 class HeaderParser {
@@ -306,7 +287,7 @@ bool parse(const void *bytesArg, size_t size, Array &out, std::string &error) {
   }
   uint64_t need;
   if (__builtin_mul_overflow(static_cast<uint64_t>(numel),
-                             static_cast<uint64_t>(itemSize(dtype)), &need)) {
+                             static_cast<uint64_t>(bertc_dtype_size(dtype)), &need)) {
     error = "shape " + shapeString(shape) + " is too large";
     return false;
   }

@@ -9,7 +9,6 @@
 //===----------------------------------------------------------------------===//
 #include "bertc/Conversion/RuntimeChecks.h"
 #include "bertc/Dialect/Bertc/IR/BertcOps.h"
-#include "bertc/Dialect/ONNX/IR/ConstantData.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 #include "bertc/Import/ONNXImporter.h"
 #include "bertc/Pipelines/Pipelines.h"
@@ -58,8 +57,10 @@ cl::opt<Emit> emit(
     cl::values(
         clEnumValN(Emit::ONNX, "onnx", "imported onnx dialect, unoptimized"),
         clEnumValN(Emit::MLIR, "mlir", "after graph optimizations (onnx dialect)"),
-        clEnumValN(Emit::Lowered, "lowered", "after CPU lowering (LLVM dialect)"),
-        clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR with the model.so ABI"),
+        clEnumValN(Emit::Lowered, "lowered",
+                   "after CPU lowering: LLVM dialect with the model.so ABI "
+                   "(what bertc-opt --bertc-cpu-pipeline prints)"),
+        clEnumValN(Emit::LLVM, "llvm", "optimized LLVM IR"),
         clEnumValN(Emit::Obj, "obj", "object file"),
         clEnumValN(Emit::SO, "so", "shared library model.so (default)")),
     cl::cat(category));
@@ -274,7 +275,7 @@ int main(int argc, char **argv) {
     return 0;
   };
   if (emit == Emit::ONNX) {
-    return writeText([&](llvm::raw_ostream &os) { module->print(os); });
+    return writeText([&](llvm::raw_ostream &os) { module->print(os); os << "\n"; });
   }
 
   // 2. Graph optimizations.
@@ -291,20 +292,13 @@ int main(int argc, char **argv) {
   if (fusionReport)
     report.print(*module, inputFile, llvm::errs());
   if (emit == Emit::MLIR)
-    return writeText([&](llvm::raw_ostream &os) { module->print(os); });
+    return writeText([&](llvm::raw_ostream &os) { module->print(os); os << "\n"; });
 
-  // 3. CPU lowering.
-  auto signature = bertc::readModelSignature(*module);
-  if (failed(signature))
-    return 1;
-  if (failed(runPipeline(*module, timing, [&](OpPassManager &pm) {
-        return bertc::buildCPULoweringPipeline(pm, pipelineOptions);
-      })))
-    return 1;
-  if (emit == Emit::Lowered)
-    return writeText([&](llvm::raw_ostream &os) { module->print(os); });
-
-  // 4. LLVM IR.
+  // 3. CPU lowering, to the module that becomes model.so (LLVM dialect with
+  // the ABI descriptor). The target decides the descriptor's kernel ISA cap;
+  // for model.so, large weights are moved out to a blob in a private
+  // temporary directory (bertc-externalize-weights), assembled beside the
+  // object.
   std::string error;
   bertc::CodegenOptions codegen;
   codegen.cpu = mcpu;
@@ -313,10 +307,10 @@ int main(int argc, char **argv) {
   auto tm = bertc::createTargetMachine(codegen, error);
   if (failed(tm))
     return fail(error);
-  // model.so: large weights bypass LLVM (see bertc::externalizeWeights) and
-  // are linked from a blob; the pieces live in a private temporary directory.
+  bertc::TargetDescription target = bertc::describeTarget(**tm);
+  pipelineOptions.kernelIsa = target.kernelIsa;
+  pipelineOptions.producer = target.producer;
   llvm::SmallString<128> tmpDir;
-  std::optional<bertc::ExternalWeights> weights;
   auto removeTmp = llvm::make_scope_exit([&] {
     if (!tmpDir.empty())
       llvm::sys::fs::remove_directories(tmpDir);
@@ -324,23 +318,21 @@ int main(int argc, char **argv) {
   if (emit == Emit::SO) {
     if (auto ec = llvm::sys::fs::createUniqueDirectory("bertc", tmpDir))
       return fail("cannot create a temporary directory: " + ec.message());
-    TimingScope t = timing.nest("Weight externalization");
-    llvm::SmallString<128> blob(tmpDir), as(tmpDir);
-    llvm::sys::path::append(blob, "weights.bin");
-    llvm::sys::path::append(as, "weights.S");
-    auto w = bertc::externalizeWeights(*module, bertc::onnx::kInlineConstantBytes,
-                                       blob, as,
-                                       error);
-    if (failed(w))
-      return fail(error);
-    weights = *w;
+    pipelineOptions.weightsDir = std::string(tmpDir);
   }
+  if (failed(runPipeline(*module, timing, [&](OpPassManager &pm) {
+        return bertc::buildCPULoweringPipeline(pm, pipelineOptions);
+      })))
+    return 1;
+  if (emit == Emit::Lowered)
+    return writeText([&](llvm::raw_ostream &os) { module->print(os); os << "\n"; });
+
+  // 4. LLVM IR.
   llvm::LLVMContext llvmContext;
   std::unique_ptr<llvm::Module> llvmModule;
   {
     TimingScope t = timing.nest("LLVM IR translation and optimization");
-    llvmModule = bertc::buildLLVMModule(*module, *signature, llvmContext,
-                                        **tm, opt);
+    llvmModule = bertc::buildLLVMModule(*module, llvmContext, **tm, opt);
     if (!llvmModule)
       return 1;
   }
@@ -358,9 +350,9 @@ int main(int argc, char **argv) {
   llvm::sys::path::append(object, "model.o");
   if (failed(bertc::emitObjectFile(*llvmModule, **tm, object, error)))
     return fail(error);
-  std::vector<std::string> inputs = {object.str().str()};
-  if (weights && weights->count)
-    inputs.push_back(weights->assemblyPath);
+  llvm::SmallString<128> weights(tmpDir);
+  llvm::sys::path::append(weights, "weights.S");
+  std::vector<std::string> inputs = {object.str().str(), weights.str().str()};
   if (failed(bertc::linkSharedLibrary(inputs, output, kernelLibraryPath(argv[0]),
                                       error)))
     return fail(error);

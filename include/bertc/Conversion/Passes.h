@@ -4,9 +4,11 @@
 
 #include "bertc/Dialect/Bertc/IR/BertcOps.h"
 #include "bertc/Dialect/BertcCPU/IR/BertcCPUOps.h"
+#include "bertc/kernel_abi.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -31,6 +33,10 @@ void populateONNXReductionToLinalgPatterns(mlir::RewritePatternSet &patterns);
 void populateONNXDataMovementToTensorPatterns(mlir::RewritePatternSet &patterns);
 void populateONNXShapeOpsToTensorPatterns(mlir::RewritePatternSet &patterns);
 void populateONNXConvToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// The pattern lowering bertc_cpu.entry_point to the LLVM dialect
+/// (bertc-convert-entry-point-to-llvm).
+void populateEntryPointToLLVMPatterns(mlir::RewritePatternSet &patterns);
 
 #define GEN_PASS_REGISTRATION
 #include "bertc/Conversion/Passes.h.inc"

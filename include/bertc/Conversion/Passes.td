@@ -30,20 +30,77 @@ def ConvertONNXToLinalg : Pass<"convert-onnx-to-linalg", "mlir::ModuleOp"> {
 }
 
 def PrepareModelEntry : Pass<"bertc-prepare-model-entry", "mlir::ModuleOp"> {
-  let summary = "Give @main_graph the calling convention model.so needs";
+  let summary = "Describe the model.so ABI in a bertc_cpu.entry_point and give @main_graph its calling convention";
   let description = [{
-    Marks every argument of the entry function read-only for bufferization
-    (inputs are the caller's buffers), requests the C interface wrapper
-    (`llvm.emit_c_interface`), and makes every result a fresh allocation so
-    that the caller can take ownership of all outputs and free them.
+    Creates the module's `bertc_cpu.entry_point` from the entry function's
+    signature: names (`bertc.name`), element types and dims, symbolic dim
+    names (`bertc.dim_names`), the model's name (`bertc.model_name`; the
+    importer's attributes are removed), every output `owned`, and the
+    producer and kernel ISA given as options. Marks every argument of the
+    entry function read-only for bufferization (inputs are the caller's
+    buffers), requests the C interface wrapper (`llvm.emit_c_interface`),
+    and makes every result a fresh allocation so that the caller can take
+    ownership of all outputs and free them. Runs first in the lowering:
+    run-time checks record their node names in the entry point.
   }];
   let options = [
     Option<"entryName", "entry", "std::string", "\"main_graph\"",
-           "Name of the entry function">
+           "Name of the entry function">,
+    Option<"producer", "producer", "std::string", "\"bertc 0.1.0\"",
+           "The descriptor's producer string (the driver names the target)">,
+    Option<"kernelIsa", "kernel-isa", "int32_t", "BERTC_ISA_AVX512",
+           "Widest kernel ISA the target allows (BERTC_ISA_* of "
+           "bertc/kernel_abi.h: 0 generic, 1 AVX2, 2 AVX-512)">
   ];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect",
                            "mlir::tensor::TensorDialect",
-                           "mlir::linalg::LinalgDialect"];
+                           "mlir::linalg::LinalgDialect",
+                           "bertc::cpu::BertcCPUDialect"];
+}
+
+def ConvertEntryPointToLLVM
+    : Pass<"bertc-convert-entry-point-to-llvm", "mlir::ModuleOp"> {
+  let summary = "Lower bertc_cpu.entry_point to the model.so descriptor, trampoline and entry symbol";
+  let description = [{
+    After convert-func-to-llvm: the entry point becomes the static data of
+    runtime/include/bertc/model_abi.h as `llvm.mlir.global`s (the
+    `bertc_abi_model` descriptor, `bertc_abi_tensor_info` arrays, dims, names,
+    ownership flags), the hidden error-site table and kernel-ISA cap that the
+    kernel library reads (BERTC_MODEL_ERROR_SITES_SYMBOL and
+    BERTC_MODEL_KERNEL_ISA_SYMBOL of bertc/kernel_abi.h), the
+    `bertc_model_invoke` trampoline that unpacks the input descriptor
+    pointers for the entry function's C interface (`_mlir_ciface_<name>`),
+    and the exported function named by the op's symbol
+    (BERTC_MODEL_ENTRY_SYMBOL) that returns the descriptor. The descriptor's
+    `run` is the kernel library's `bertc_cpu_model_run`.
+  }];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+def ExternalizeWeights : Pass<"bertc-externalize-weights", "mlir::ModuleOp"> {
+  let summary = "Move large constant globals out of the module into a blob the assembler includes";
+  let description = [{
+    On the LLVM dialect: every constant `llvm.mlir.global` whose initializer
+    is a non-splat dense or resource tensor of at least `min-bytes` bytes
+    (default kInlineConstantBytes of ConstantData.h, the threshold below
+    which constants stay inline everywhere) is written to `<dir>/weights.bin`
+    and becomes an external hidden declaration; `<dir>/weights.S` defines
+    each symbol with `.incbin` (64-byte aligned) for the assembler, linked
+    into model.so beside the object file. LLVM never sees the bytes, which
+    keeps BERT-base's compile time and memory down. Without `dir`, nothing
+    is done (`bertc-opt --bertc-cpu-pipeline` prints the weights inline).
+  }];
+  let options = [
+    Option<"dir", "dir", "std::string", "\"\"",
+           "Directory for weights.bin and weights.S (empty: do nothing)">,
+    Option<"minBytes", "min-bytes", "uint64_t", "0",
+           "Smallest constant moved out (0: kInlineConstantBytes)">
+  ];
+  let statistics = [
+    Statistic<"numMoved", "weights", "Number of globals moved out">,
+    Statistic<"numBytes", "bytes", "Bytes moved out">
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
 def LinalgToKernelCalls : Pass<"bertc-linalg-to-kernel-calls", "mlir::ModuleOp"> {

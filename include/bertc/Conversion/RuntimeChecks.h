@@ -20,9 +20,13 @@
 
 namespace bertc::lowering {
 
+/// The module attribute that holds the error-site table of a module without
+/// a `bertc_cpu.entry_point` (see errorSite in RuntimeChecks.cpp).
+inline constexpr const char kErrorSitesAttr[] = "bertc.error_sites";
+
 /// Emits, at b's insertion point, `if (!ok) bertc_cpu_index_error(value,
-/// bound, site)` where `site` names the node of `loc` in the module's
-/// `bertc.error_sites` array. `value` and `bound` are index values.
+/// bound, site)` where `site` names the node of `loc` in the entry point's
+/// error-site table. `value` and `bound` are index values.
 void emitIndexCheck(mlir::OpBuilder &b, mlir::Location loc,
                     mlir::ModuleOp module, mlir::Value ok, mlir::Value value,
                     mlir::Value bound);

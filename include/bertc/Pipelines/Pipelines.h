@@ -4,11 +4,16 @@
 //   graph pipeline   onnx dialect: shape-subgraph folding, type refinement,
 //                    canonicalization, CSE, then the transformer fusions
 //                    (onnx subgraphs -> bertc.layer_norm/gelu/linear/attention)
-//   CPU lowering     bertc ops -> fused kernel calls; onnx -> linalg/tensor
+//   CPU lowering     the model.so entry point (bertc_cpu.entry_point); bertc
+//                    ops -> kernel dialect (bertc_cpu); onnx -> linalg/tensor
 //                    -> bufferized memrefs -> kernel calls + loops -> LLVM
+//                    dialect, with the ABI descriptor lowered too; large
+//                    weights optionally moved out (bertc-externalize-weights)
 // Both are registered for bertc-opt as `bertc-graph-pipeline`,
-// `bertc-cpu-lowering` and `bertc-cpu-pipeline` (the two in sequence); the
-// `bertc` driver runs the same functions.
+// `bertc-cpu-lowering` and `bertc-cpu-pipeline` (the two in sequence): what
+// `bertc-opt --bertc-cpu-pipeline` prints is the module that becomes model.so
+// (weights inline). The `bertc` driver runs the same functions, then only
+// translates, emits the object and links.
 //
 //===----------------------------------------------------------------------===//
 #ifndef BERTC_PIPELINES_PIPELINES_H
@@ -39,6 +44,21 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       *this, "simplify-iterations",
       llvm::cl::desc("Upper bound on refine/fold rounds in graph clean-up"),
       llvm::cl::init(8)};
+  Option<std::string> producer{
+      *this, "producer",
+      llvm::cl::desc("The model descriptor's producer string"),
+      llvm::cl::init("bertc 0.1.0")};
+  Option<int> kernelIsa{
+      *this, "kernel-isa",
+      llvm::cl::desc("Widest kernel ISA the target allows (BERTC_ISA_*: 0 "
+                     "generic, 1 AVX2, 2 AVX-512)"),
+      llvm::cl::init(2)};
+  Option<std::string> weightsDir{
+      *this, "weights-dir",
+      llvm::cl::desc("Move large weights to weights.bin/weights.S in this "
+                     "directory (bertc-externalize-weights; empty: keep "
+                     "them inline)"),
+      llvm::cl::init("")};
   /// Where the fusion passes record counts and refusals (bertc
   /// --fusion-report); not a textual option.
   FusionReport *report = nullptr;

@@ -1,5 +1,6 @@
 //===- RuntimeChecks.cpp - Checks on run-time values in generated code ---===//
 #include "bertc/Conversion/RuntimeChecks.h"
+#include "bertc/Dialect/BertcCPU/IR/BertcCPUOps.h"
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -17,19 +18,24 @@ ModuleOp enclosingModule(OpBuilder &b) {
   return op->getParentOfType<ModuleOp>();
 }
 
-/// Position of loc's node name in the module's bertc.error_sites (added if
-/// missing); lib/Target/ModelLibrary.cpp emits the table into model.so.
+/// Position of loc's node name in the error-site table of the module's
+/// `bertc_cpu.entry_point` (added if missing), which becomes the table
+/// model.so reports run-time errors with. A module that is not (yet) a model
+/// (a lowering run on its own) keeps the table in its `bertc.error_sites`
+/// attribute, which bertc-prepare-model-entry moves into the entry point.
 static int32_t errorSite(ModuleOp module, Location loc) {
-  MLIRContext *ctx = module.getContext();
   std::string name = onnx::nodeName(loc);
+  if (auto entry = cpu::EntryPointOp::lookup(module))
+    return entry.addErrorSite(name);
+  MLIRContext *ctx = module.getContext();
   SmallVector<Attribute> sites;
-  if (auto arr = module->getAttrOfType<ArrayAttr>("bertc.error_sites"))
+  if (auto arr = module->getAttrOfType<ArrayAttr>(kErrorSitesAttr))
     sites.assign(arr.begin(), arr.end());
   for (auto [i, a] : llvm::enumerate(sites))
     if (cast<StringAttr>(a).getValue() == name)
       return static_cast<int32_t>(i);
   sites.push_back(StringAttr::get(ctx, name));
-  module->setAttr("bertc.error_sites", ArrayAttr::get(ctx, sites));
+  module->setAttr(kErrorSitesAttr, ArrayAttr::get(ctx, sites));
   return static_cast<int32_t>(sites.size() - 1);
 }
 

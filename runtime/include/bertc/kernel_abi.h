@@ -24,8 +24,8 @@
 #define BERTC_LN_BIAS 4 /* `bias` row added before normalizing */
 #define BERTC_LN_RMS 8  /* RMSNorm: no mean subtracted */
 
-/* Kernel instruction-set variants (bertc_model_kernel_isa in model.so: the
- * widest the compile target allows). */
+/* Kernel instruction-set variants (BERTC_MODEL_KERNEL_ISA_SYMBOL in
+ * model.so: the widest the compile target allows). */
 #define BERTC_ISA_GENERIC 0 /* portable C (baseline x86-64: SSE2) */
 #define BERTC_ISA_AVX2 1    /* AVX2 + FMA */
 #define BERTC_ISA_AVX512 2  /* AVX-512F */
@@ -44,5 +44,23 @@
 #define BERTC_KERNEL_LAYER_NORM_F32 "bertc_layer_norm_f32"
 #define BERTC_KERNEL_SKIP_LAYER_NORM_F32 "bertc_skip_layer_norm_f32"
 #define BERTC_KERNEL_ATTENTION_F32 "bertc_attention_f32"
+
+/* Symbols of model.so that the compiler defines (lowering of
+ * bertc_cpu.entry_point, lib/Conversion/EntryPointToLLVM) and the kernel
+ * library statically linked into the same model.so uses, or the reverse.
+ * All hidden: nothing but BERTC_MODEL_ENTRY_SYMBOL (model_abi.h) is
+ * exported. */
+/* void bertc_model_invoke(void *const *inputs, void *outputs): unpacks the
+ * input descriptors for the entry function's C interface (model_glue.c). */
+#define BERTC_MODEL_INVOKE_SYMBOL "bertc_model_invoke"
+/* const char *const bertc_model_error_sites[]: node names of the run-time
+ * checks' sites (errors.c), and their count (const int32_t). */
+#define BERTC_MODEL_ERROR_SITES_SYMBOL "bertc_model_error_sites"
+#define BERTC_MODEL_NUM_ERROR_SITES_SYMBOL "bertc_model_num_error_sites"
+/* const int32_t bertc_model_kernel_isa: BERTC_ISA_* cap (sgemm.c). */
+#define BERTC_MODEL_KERNEL_ISA_SYMBOL "bertc_model_kernel_isa"
+/* int32_t bertc_cpu_model_run(ctx, inputs, outputs): the descriptor's `run`
+ * (model_glue.c). */
+#define BERTC_KERNEL_MODEL_RUN "bertc_cpu_model_run"
 
 #endif /* BERTC_KERNEL_ABI_H */

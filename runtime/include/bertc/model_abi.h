@@ -12,9 +12,15 @@
  *     of model.so; they live until the library is unloaded.
  *   - Input buffers belong to the caller; the model never writes to them and
  *     never keeps a pointer past the end of `run`.
- *   - Output buffers are allocated by the model with the C library's `malloc`
- *     family; `run` hands their ownership to the caller (free the `allocated`
- *     pointer of each output descriptor with `free`).
+ *   - An output whose info has BERTC_ABI_TENSOR_OWNED is a fresh buffer
+ *     allocated by the model with the C library's `malloc` family: `run`
+ *     hands its ownership to the caller (free the `allocated` pointer of its
+ *     descriptor with `free`). Any other output is a view the caller must
+ *     copy before the next run and must not free. bertc marks every output
+ *     owned (each is copied into a fresh allocation); the runtime reads the
+ *     flag and never guesses.
+ *
+ * Version 2 added bertc_abi_tensor_info.flags.
  *===----------------------------------------------------------------------===*/
 #ifndef BERTC_MODEL_ABI_H
 #define BERTC_MODEL_ABI_H
@@ -26,7 +32,7 @@
 extern "C" {
 #endif
 
-#define BERTC_ABI_VERSION 1u
+#define BERTC_ABI_VERSION 2u
 #define BERTC_MODEL_ENTRY_SYMBOL "bertc_model_v1"
 
 /* Element types. Values are stable and part of the ABI. */
@@ -65,7 +71,12 @@ typedef struct bertc_abi_tensor_info {
   int32_t rank;
   const int64_t *dims;
   const char *const *dim_names;
+  uint32_t flags;    /* BERTC_ABI_TENSOR_* */
+  uint32_t reserved; /* 0 */
 } bertc_abi_tensor_info;
+
+/* bertc_abi_tensor_info.flags */
+#define BERTC_ABI_TENSOR_OWNED 1u /* output: a fresh malloc buffer for the caller */
 
 /* A strided view, laid out exactly like MLIR's ranked memref descriptor:
  *   { T *allocated; T *aligned; int64_t offset; int64_t sizes[rank];

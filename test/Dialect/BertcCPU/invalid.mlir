@@ -1,4 +1,4 @@
-// RUN: bertc-opt %s --split-input-file --verify-diagnostics
+// RUN: bertc-opt %s --split-input-file --verify-diagnostics --allow-unregistered-dialect
 
 func.func @linear_bias_count(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>, %c: tensor<?x32xf32>) -> tensor<?x32xf32> {
   // expected-error @+1 {{'bertc_cpu.linear' op expects 3 ins for its has_* attributes, got 2}}
@@ -61,3 +61,57 @@ func.func @attention_bias(%q: tensor<1x4x64xf32>, %b: tensor<1x3x4x4xf32>) -> te
   %0 = bertc_cpu.attention ins(%q, %q, %q, %b) outs(%q) {num_heads = 4 : i64, scale = 1.0 : f32, mask_value = 0.0 : f32, has_bias} : (tensor<1x4x64xf32>, tensor<1x4x64xf32>, tensor<1x4x64xf32>, tensor<1x3x4x4xf32>, tensor<1x4x64xf32>) -> tensor<1x4x64xf32>
   return %0 : tensor<1x4x64xf32>
 }
+
+// -----
+
+// The entry point's signature must be the function's.
+module {
+  func.func @main_graph(%x: tensor<?x4xf32>) -> tensor<?x4xf32> {
+    return %x : tensor<?x4xf32>
+  }
+  // expected-error @+1 {{'bertc_cpu.entry_point' op inputs #0 'x' is 'tensor<?x8xf32>', but @main_graph has 'tensor<?x4xf32>'}}
+  bertc_cpu.entry_point @bertc_model_v1 calls @main_graph
+      inputs [#bertc_cpu.tensor<"x" : tensor<?x8xf32>>]
+      outputs [#bertc_cpu.tensor<"y" : tensor<?x4xf32>, owned>]
+      attributes {model_name = "m", producer = "p", kernel_isa = 2 : i32, error_sites = []}
+}
+
+// -----
+
+module {
+  func.func @main_graph(%x: tensor<4xf32>) -> tensor<4xf32> {
+    return %x : tensor<4xf32>
+  }
+  // expected-error @+1 {{'bertc_cpu.entry_point' op has 0 outputs, but @main_graph has 1}}
+  bertc_cpu.entry_point @bertc_model_v1 calls @main_graph
+      inputs [#bertc_cpu.tensor<"x" : tensor<4xf32>>] outputs []
+      attributes {model_name = "m", producer = "p", kernel_isa = 2 : i32, error_sites = []}
+}
+
+// -----
+
+module {
+  func.func @main_graph(%x: tensor<4xf32>) -> tensor<4xf32> {
+    return %x : tensor<4xf32>
+  }
+  // expected-error @+1 {{'bertc_cpu.entry_point' op inputs are the caller's: none can be `owned`}}
+  bertc_cpu.entry_point @bertc_model_v1 calls @main_graph
+      inputs [#bertc_cpu.tensor<"x" : tensor<4xf32>, owned>]
+      outputs [#bertc_cpu.tensor<"y" : tensor<4xf32>, owned>]
+      attributes {model_name = "m", producer = "p", kernel_isa = 2 : i32, error_sites = []}
+}
+
+// -----
+
+// expected-error @+1 {{tensor 'x' names its static dim #0}}
+"test.attr"() {sig = #bertc_cpu.tensor<"x" : tensor<4xf32>, dims ["n"]>} : () -> ()
+
+// -----
+
+// expected-error @+1 {{tensor 'x' of rank 2 has 1 dim names}}
+"test.attr"() {sig = #bertc_cpu.tensor<"x" : tensor<?x4xf32>, dims ["n"]>} : () -> ()
+
+// -----
+
+// expected-error @+1 {{tensor 'x' has element type 'complex<f32>', which the model.so ABI cannot carry}}
+"test.attr"() {sig = #bertc_cpu.tensor<"x" : tensor<4xcomplex<f32>>>} : () -> ()

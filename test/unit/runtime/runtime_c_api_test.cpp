@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -138,7 +139,8 @@ TEST(RuntimeBasics, Version) {
   EXPECT_EQ(std::string(bertc_runtime_version_string()),
             std::to_string(BERTC_RUNTIME_VERSION_MAJOR) + "." +
                 std::to_string(BERTC_RUNTIME_VERSION_MINOR) + "." +
-                std::to_string(BERTC_RUNTIME_VERSION_PATCH) + " (model ABI 1)");
+                std::to_string(BERTC_RUNTIME_VERSION_PATCH) + " (model ABI " +
+                std::to_string(BERTC_ABI_VERSION) + ")");
 }
 
 TEST(RuntimeBasics, LastErrorIsThreadLocal) {
@@ -280,7 +282,7 @@ INSTANTIATE_TEST_SUITE_P(
         LoadCase{"null_entry", BERTC_ERROR_LOAD_FAILED,
                  ": bertc_model_v1() returned NULL"},
         LoadCase{"abi99", BERTC_ERROR_ABI_MISMATCH,
-                 ": ABI version 99 not supported (runtime supports 1)"},
+                 ": ABI version 99 not supported (runtime supports 2)"},
         LoadCase{"cuda", BERTC_ERROR_UNSUPPORTED_DEVICE,
                  ": model 'bad' was compiled for CUDA, which this runtime "
                  "does not support yet (compile it for the CPU)"},
@@ -290,7 +292,13 @@ INSTANTIATE_TEST_SUITE_P(
                  ": malformed model descriptor: two inputs are named 'x'"},
         LoadCase{"bad_dtype", BERTC_ERROR_INVALID_MODEL,
                  ": malformed model descriptor: input 0 ('x') has invalid "
-                 "dtype 42"}),
+                 "dtype 42"},
+        LoadCase{"owned_input", BERTC_ERROR_INVALID_MODEL,
+                 ": malformed model descriptor: input 'z' is marked owned "
+                 "(inputs are the caller's)"},
+        LoadCase{"bad_flags", BERTC_ERROR_INVALID_MODEL,
+                 ": malformed model descriptor: output 0 ('y') has unknown "
+                 "flags 65"}),
     [](const ::testing::TestParamInfo<LoadCase> &info) {
       return std::string(info.param.model);
     });
@@ -306,9 +314,18 @@ TEST(Load, MissingFile) {
 
 TEST(Load, NotALibrary) {
   bertc_model *m = nullptr;
-  EXPECT_EQ(bertc_model_load(__FILE__, &m), BERTC_ERROR_LOAD_FAILED);
-  EXPECT_EQ(lastError().rfind("cannot load model '" __FILE__ "': ", 0), 0u)
+  // A regular file that is not a shared library.
+  std::string path = ::testing::TempDir() + "bertc-not-a-library.so";
+  {
+    std::FILE *f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("not a library\n", f);
+    std::fclose(f);
+  }
+  EXPECT_EQ(bertc_model_load(path.c_str(), &m), BERTC_ERROR_LOAD_FAILED);
+  EXPECT_EQ(lastError().rfind("cannot load model '" + path + "': ", 0), 0u)
       << lastError();
+  std::remove(path.c_str());
   EXPECT_EQ(bertc_model_load(BERTC_TESTMODELS_DIR, &m),
             BERTC_ERROR_LOAD_FAILED);
   EXPECT_EQ(lastError(),
@@ -727,14 +744,19 @@ TEST_F(CheckerTest, ErrorsArePerRun) {
 // Output descriptors
 //===----------------------------------------------------------------------===//
 
-TEST(Outputs, StridedSharedSentinelAndAliasing) {
+// Ownership comes from the descriptor's BERTC_ABI_TENSOR_OWNED flags alone:
+// owned buffers are adopted when contiguous, else copied and freed once;
+// buffers not owned (static data, the input, a heap buffer another output
+// owns) are copied and never freed. A wrong guess would show as a double
+// free or a leak under the sanitizers (scripts/sanitize.sh).
+TEST(Outputs, OwnershipFromTheDescriptor) {
   ModelHolder m;
   ASSERT_EQ(bertc_model_load(modelPath("strided_outputs").c_str(), &m.m),
             BERTC_OK);
   float x[6] = {0, 1, 2, 3, 4, 5};
   bertc_tensor *in = view(BERTC_DTYPE_F32, {2, 3}, x);
-  Tensors out(6);
-  ASSERT_EQ(bertc_model_run(m.m, nullptr, &in, 1, out.data(), 6), BERTC_OK)
+  Tensors out(7);
+  ASSERT_EQ(bertc_model_run(m.m, nullptr, &in, 1, out.data(), 7), BERTC_OK)
       << lastError();
   bertc_tensor_free(in);
   auto values = [&](size_t i) {
@@ -751,7 +773,10 @@ TEST(Outputs, StridedSharedSentinelAndAliasing) {
   EXPECT_EQ(bertc_tensor_dims(out[4])[1], 3);
   EXPECT_EQ(values(5), (std::vector<float>{0, 1, 2, 3, 4, 5}));
   EXPECT_NE(bertc_tensor_data(out[5]), static_cast<void *>(x));
-  for (size_t i = 0; i < 6; ++i)
+  // view: row 0 of the buffer row1 was adopted from, copied.
+  EXPECT_EQ(values(6), (std::vector<float>{0, 1, 2}));
+  EXPECT_NE(bertc_tensor_data(out[6]), bertc_tensor_data(out[2]));
+  for (size_t i = 0; i < 7; ++i)
     EXPECT_TRUE(bertc_tensor_owns_data(out[i]));
   // Outputs outlive the model.
   bertc_model_free(m.m);

@@ -24,7 +24,7 @@ TEST(CppApi, LoadErrorThrows) {
     EXPECT_EQ(e.status(), BERTC_ERROR_ABI_MISMATCH);
     EXPECT_EQ(std::string(e.what()),
               modelPath("abi99") +
-                  ": ABI version 99 not supported (runtime supports 1)");
+                  ": ABI version 99 not supported (runtime supports 2)");
   }
 }
 

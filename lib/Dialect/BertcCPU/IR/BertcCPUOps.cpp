@@ -1,10 +1,14 @@
 //===- BertcCPUOps.cpp - The CPU kernel dialect: verifiers, bufferization -===//
 #include "bertc/Dialect/BertcCPU/IR/BertcCPUOps.h"
+#include "bertc/model_abi.h"
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
 #include "mlir/Dialect/Bufferization/IR/DstBufferizableOpInterfaceImpl.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/DialectImplementation.h"
+#include "mlir/Interfaces/FunctionInterfaces.h"
+
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 
@@ -13,7 +17,14 @@ using namespace bertc::cpu;
 
 #include "bertc/Dialect/BertcCPU/IR/BertcCPUOpsDialect.cpp.inc"
 
+#define GET_ATTRDEF_CLASSES
+#include "bertc/Dialect/BertcCPU/IR/BertcCPUOpsAttributes.cpp.inc"
+
 void BertcCPUDialect::initialize() {
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "bertc/Dialect/BertcCPU/IR/BertcCPUOpsAttributes.cpp.inc"
+      >();
   addOperations<
 #define GET_OP_LIST
 #include "bertc/Dialect/BertcCPU/IR/BertcCPUOps.cpp.inc"
@@ -215,4 +226,142 @@ void bertc::cpu::registerBufferizationInterfaces(DialectRegistry &registry) {
     LayerNormOp::attachInterface<KernelBufferization<LayerNormOp>>(*ctx);
     AttentionOp::attachInterface<KernelBufferization<AttentionOp>>(*ctx);
   });
+}
+
+//===----------------------------------------------------------------------===//
+// Entry point
+//===----------------------------------------------------------------------===//
+
+int32_t cpu::abiDtypeOf(Type t) {
+  if (t.isF32()) return BERTC_DTYPE_F32;
+  if (t.isF16()) return BERTC_DTYPE_F16;
+  if (t.isBF16()) return BERTC_DTYPE_BF16;
+  if (t.isF64()) return BERTC_DTYPE_F64;
+  if (t.isInteger(1)) return BERTC_DTYPE_BOOL;
+  if (t.isUnsignedInteger(8)) return BERTC_DTYPE_U8;
+  if (t.isInteger(8)) return BERTC_DTYPE_I8;
+  if (t.isInteger(16)) return BERTC_DTYPE_I16;
+  if (t.isInteger(32)) return BERTC_DTYPE_I32;
+  if (t.isInteger(64)) return BERTC_DTYPE_I64;
+  return BERTC_DTYPE_INVALID;
+}
+
+// #bertc_cpu.tensor<"name" : tensor<...>[, dims ["a", ""]][, owned]>
+Attribute TensorSignatureAttr::parse(AsmParser &p, Type) {
+  std::string name;
+  RankedTensorType type;
+  SmallVector<StringAttr> dimNames;
+  bool owned = false;
+  if (p.parseLess() || p.parseString(&name) || p.parseColon() ||
+      p.parseType(type))
+    return {};
+  while (succeeded(p.parseOptionalComma())) {
+    if (succeeded(p.parseOptionalKeyword("owned"))) {
+      owned = true;
+      continue;
+    }
+    if (p.parseKeyword("dims") ||
+        p.parseCommaSeparatedList(AsmParser::Delimiter::Square, [&] {
+          std::string d;
+          if (p.parseString(&d))
+            return failure();
+          dimNames.push_back(StringAttr::get(p.getContext(), d));
+          return success();
+        }))
+      return {};
+  }
+  if (p.parseGreater())
+    return {};
+  if (dimNames.empty())
+    dimNames.assign(type.getRank(), StringAttr::get(p.getContext(), ""));
+  return getChecked([&] { return p.emitError(p.getCurrentLocation()); },
+                    p.getContext(), name, type, dimNames, owned);
+}
+
+void TensorSignatureAttr::print(AsmPrinter &p) const {
+  p << "<";
+  p.printString(getName());
+  p << " : " << getType();
+  if (llvm::any_of(getDimNames(),
+                   [](StringAttr s) { return !s.getValue().empty(); })) {
+    p << ", dims [";
+    llvm::interleaveComma(getDimNames(), p,
+                          [&](StringAttr s) { p.printString(s.getValue()); });
+    p << "]";
+  }
+  if (getOwned())
+    p << ", owned";
+  p << ">";
+}
+
+LogicalResult
+TensorSignatureAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                            StringRef name, RankedTensorType type,
+                            ArrayRef<StringAttr> dimNames, bool owned) {
+  if ((int64_t)dimNames.size() != type.getRank())
+    return emitError() << "tensor '" << name << "' of rank " << type.getRank()
+                       << " has " << dimNames.size() << " dim names";
+  if (abiDtypeOf(type.getElementType()) == BERTC_DTYPE_INVALID)
+    return emitError() << "tensor '" << name << "' has element type "
+                       << type.getElementType()
+                       << ", which the model.so ABI cannot carry";
+  for (auto [i, d] : llvm::enumerate(dimNames))
+    if (!d.getValue().empty() && !ShapedType::isDynamic(type.getDimSize(i)))
+      return emitError() << "tensor '" << name << "' names its static dim #"
+                         << i;
+  return success();
+}
+
+LogicalResult EntryPointOp::verify() {
+  auto module = (*this)->getParentOfType<ModuleOp>();
+  if (!module || (*this)->getParentOp() != module)
+    return emitOpError("must be at the top level of a module");
+  auto func = module.lookupSymbol<FunctionOpInterface>(getFunction());
+  // Once lowered to the LLVM dialect the function's types are gone; the
+  // signature is checked while it is still a func on tensors.
+  if (!func)
+    return success();
+  auto type = dyn_cast<FunctionType>(func.getFunctionType());
+  if (!type)
+    return success();
+  auto check = [&](TypeRange types, ArrayAttr sigs,
+                   StringRef what) -> LogicalResult {
+    if (types.size() != sigs.size())
+      return emitOpError() << "has " << sigs.size() << " " << what
+                           << ", but @" << getFunction() << " has "
+                           << types.size();
+    for (auto [i, t, a] : llvm::enumerate(types, sigs)) {
+      auto sig = cast<TensorSignatureAttr>(a);
+      // Bufferization turns the function's tensors into memrefs.
+      auto shaped = dyn_cast<ShapedType>(t);
+      if (!shaped || shaped.getElementType() != sig.getType().getElementType() ||
+          shaped.getShape() != sig.getType().getShape())
+        return emitOpError() << what << " #" << i << " '" << sig.getName()
+                             << "' is " << sig.getType() << ", but @"
+                             << getFunction() << " has " << t;
+    }
+    return success();
+  };
+  if (failed(check(type.getInputs(), getInputs(), "inputs")) ||
+      failed(check(type.getResults(), getOutputs(), "outputs")))
+    return failure();
+  for (Attribute a : getInputs())
+    if (cast<TensorSignatureAttr>(a).getOwned())
+      return emitOpError("inputs are the caller's: none can be `owned`");
+  return success();
+}
+
+int32_t EntryPointOp::addErrorSite(StringRef name) {
+  SmallVector<Attribute> sites(getErrorSites().begin(), getErrorSites().end());
+  for (auto [i, a] : llvm::enumerate(sites))
+    if (cast<StringAttr>(a).getValue() == name)
+      return static_cast<int32_t>(i);
+  sites.push_back(StringAttr::get(getContext(), name));
+  setErrorSitesAttr(ArrayAttr::get(getContext(), sites));
+  return static_cast<int32_t>(sites.size() - 1);
+}
+
+EntryPointOp EntryPointOp::lookup(ModuleOp module) {
+  auto ops = module.getOps<EntryPointOp>();
+  return ops.empty() ? EntryPointOp() : *ops.begin();
 }

@@ -32,8 +32,8 @@ static const bertc_abi_tensor_info kInputs[2] = {
     {"mask", BERTC_DTYPE_I64, 2, kDims2, kNames2},
 };
 static const bertc_abi_tensor_info kOutputs[2] = {
-    {"y", BERTC_DTYPE_F32, 2, kDims2, kNames2},
-    {"mask_sum", BERTC_DTYPE_I64, 1, kDims1, kNames1},
+    {"y", BERTC_DTYPE_F32, 2, kDims2, kNames2, BERTC_ABI_TENSOR_OWNED},
+    {"mask_sum", BERTC_DTYPE_I64, 1, kDims1, kNames1, BERTC_ABI_TENSOR_OWNED},
 };
 
 typedef struct {

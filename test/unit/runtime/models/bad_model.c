@@ -7,7 +7,9 @@
  *   BAD_NULL_NAME   input 0 has no name
  *   BAD_DUP_NAME    two inputs named "x"
  *   BAD_DTYPE       input dtype 42
- *   BAD_UTF8_NAME   input names that are not printable UTF-8 (it loads) */
+ *   BAD_UTF8_NAME   input names that are not printable UTF-8 (it loads)
+ *   BAD_OWNED_INPUT input 1 marked BERTC_ABI_TENSOR_OWNED
+ *   BAD_FLAGS       output 0 with a flag bit the ABI does not define */
 #include <stddef.h>
 
 #include "bertc/model_abi.h"
@@ -50,12 +52,23 @@ static const int64_t kDims[1] = {4};
 #define DEVICE BERTC_DEVICE_CPU
 #endif
 
+#if defined(BAD_OWNED_INPUT)
+#define INPUT_FLAGS BERTC_ABI_TENSOR_OWNED
+#else
+#define INPUT_FLAGS 0
+#endif
+#if defined(BAD_FLAGS)
+#define OUTPUT_FLAGS (BERTC_ABI_TENSOR_OWNED | 0x40u)
+#else
+#define OUTPUT_FLAGS BERTC_ABI_TENSOR_OWNED
+#endif
+
 static const bertc_abi_tensor_info kInputs[2] = {
-    {NAME0, DTYPE0, 1, kDims, NULL},
-    {NAME1, BERTC_DTYPE_F32, 1, kDims, NULL},
+    {NAME0, DTYPE0, 1, kDims, NULL, 0},
+    {NAME1, BERTC_DTYPE_F32, 1, kDims, NULL, INPUT_FLAGS},
 };
 static const bertc_abi_tensor_info kOutputs[1] = {
-    {"y", BERTC_DTYPE_F32, 1, kDims, NULL}};
+    {"y", BERTC_DTYPE_F32, 1, kDims, NULL, OUTPUT_FLAGS}};
 
 static int32_t run(bertc_abi_exec_ctx *ctx, void *const *inputs,
                    void *outputs) {

@@ -18,7 +18,7 @@ static const int64_t kDims[1] = {4};
 static const bertc_abi_tensor_info kInputs[1] = {
     {"x", BERTC_DTYPE_F32, 1, kDims, NULL}};
 static const bertc_abi_tensor_info kOutputs[1] = {
-    {"y", BERTC_DTYPE_F32, 1, kDims, NULL}};
+    {"y", BERTC_DTYPE_F32, 1, kDims, NULL, BERTC_ABI_TENSOR_OWNED}};
 
 static int32_t run(bertc_abi_exec_ctx *ctx, void *const *inputs,
                    void *outputs) {

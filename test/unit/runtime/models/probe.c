@@ -18,9 +18,9 @@
 static const bertc_abi_tensor_info kInputs[1] = {
     {"n", BERTC_DTYPE_I64, 0, NULL, NULL}};
 static const bertc_abi_tensor_info kOutputs[3] = {
-    {"num_threads", BERTC_DTYPE_I32, 0, NULL, NULL},
-    {"distinct", BERTC_DTYPE_I32, 0, NULL, NULL},
-    {"covered", BERTC_DTYPE_I64, 0, NULL, NULL},
+    {"num_threads", BERTC_DTYPE_I32, 0, NULL, NULL, BERTC_ABI_TENSOR_OWNED},
+    {"distinct", BERTC_DTYPE_I32, 0, NULL, NULL, BERTC_ABI_TENSOR_OWNED},
+    {"covered", BERTC_DTYPE_I64, 0, NULL, NULL, BERTC_ABI_TENSOR_OWNED},
 };
 
 typedef struct {

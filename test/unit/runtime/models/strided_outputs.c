@@ -1,13 +1,18 @@
 /* Fake model "strided_outputs": returns output descriptors of every shape the
  * runtime must handle. Input x float32 [2, 3] (static), row-major.
- *   t      [3, 2]  transpose of x: strides {1, 3} into buffer A (copied)
- *   x_copy [2, 3]  row-major view of the same buffer A (copied, freed once)
- *   row1   [3]     row 1 of x at offset 3 into buffer B (adopted)
- *   konst  [2]     {7, 8} from static data, allocated = 0xdeadbeef as for
- *                  MLIR globals (copied, never freed)
- *   empty  [0, 3]  an empty malloc'ed buffer
- *   echo   [2, 3]  the input buffer itself, which violates the ABI; the
- *                  runtime must copy it and never free it */
+ * Ownership is what the descriptor says (BERTC_ABI_TENSOR_OWNED), nothing
+ * else: the runtime must not guess it from the pointers.
+ *   t      [3, 2]  owned: transpose of x, strides {1, 3} into buffer A
+ *                  (copied, then A freed)
+ *   x_copy [2, 3]  owned: row-major view of the same buffer A (copied: A is
+ *                  freed once)
+ *   row1   [3]     owned: row 1 of x at offset 3 into buffer B (adopted)
+ *   konst  [2]     not owned: {7, 8} from static data, with an `allocated`
+ *                  pointer that is not one (copied, never freed)
+ *   empty  [0, 3]  owned: an empty malloc'ed buffer
+ *   echo   [2, 3]  not owned: the input buffer itself (copied, never freed)
+ *   view   [3]     not owned: row 0 of buffer B, a heap pointer the runtime
+ *                  would free if it guessed (copied, never freed) */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,13 +28,14 @@ static const char *const kEmptyNames[2] = {"zero", NULL};
 
 static const bertc_abi_tensor_info kInputs[1] = {
     {"x", BERTC_DTYPE_F32, 2, kX, NULL}};
-static const bertc_abi_tensor_info kOutputs[6] = {
-    {"t", BERTC_DTYPE_F32, 2, kT, NULL},
-    {"x_copy", BERTC_DTYPE_F32, 2, kX, NULL},
-    {"row1", BERTC_DTYPE_F32, 1, kRow, NULL},
+static const bertc_abi_tensor_info kOutputs[7] = {
+    {"t", BERTC_DTYPE_F32, 2, kT, NULL, BERTC_ABI_TENSOR_OWNED},
+    {"x_copy", BERTC_DTYPE_F32, 2, kX, NULL, BERTC_ABI_TENSOR_OWNED},
+    {"row1", BERTC_DTYPE_F32, 1, kRow, NULL, BERTC_ABI_TENSOR_OWNED},
     {"konst", BERTC_DTYPE_F32, 1, kKonst, NULL},
-    {"empty", BERTC_DTYPE_F32, 2, kEmpty, kEmptyNames},
+    {"empty", BERTC_DTYPE_F32, 2, kEmpty, kEmptyNames, BERTC_ABI_TENSOR_OWNED},
     {"echo", BERTC_DTYPE_F32, 2, kX, NULL},
+    {"view", BERTC_DTYPE_F32, 1, kRow, NULL},
 };
 
 static const float kKonstData[2] = {7.0f, 8.0f};
@@ -72,12 +78,13 @@ static int32_t run(bertc_abi_exec_ctx *ctx, void *const *inputs,
   w = put(w, (void *)(uintptr_t)0xdeadbeef, kKonstData, 0, 1, kKonst, one);
   w = put(w, e, e, 0, 2, emptySizes, rowMajor);
   w = put(w, x, x, 0, 2, kX, rowMajor);
+  w = put(w, b, b, 0, 1, kRow, one);
   return 0;
 }
 
 static const bertc_abi_model kModel = {
     BERTC_ABI_VERSION, BERTC_DEVICE_CPU, "strided_outputs",
-    "hand-written test model", 1, 6, kInputs, kOutputs, run};
+    "hand-written test model", 1, 7, kInputs, kOutputs, run};
 
 __attribute__((visibility("default"))) const bertc_abi_model *
 bertc_model_v1(void) {

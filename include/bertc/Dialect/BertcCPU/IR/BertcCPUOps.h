@@ -10,7 +10,9 @@
 #include "bertc/Dialect/Bertc/IR/BertcOps.h"
 
 #include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/SymbolTable.h"
 #include "mlir/IR/Dialect.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
@@ -19,6 +21,9 @@
 
 #include "bertc/Dialect/BertcCPU/IR/BertcCPUOpsDialect.h.inc"
 
+#define GET_ATTRDEF_CLASSES
+#include "bertc/Dialect/BertcCPU/IR/BertcCPUOpsAttributes.h.inc"
+
 #define GET_OP_CLASSES
 #include "bertc/Dialect/BertcCPU/IR/BertcCPUOps.h.inc"
 
@@ -26,6 +31,10 @@ namespace mlir {
 class DialectRegistry;
 }
 namespace bertc::cpu {
+/// The model.so ABI's code of an element type (BERTC_DTYPE_* of
+/// bertc/model_abi.h), BERTC_DTYPE_INVALID (0) if the ABI cannot carry it.
+int32_t abiDtypeOf(mlir::Type elementType);
+
 /// Registers the bufferization models of the bertc_cpu ops.
 void registerBufferizationInterfaces(mlir::DialectRegistry &registry);
 } // namespace bertc::cpu

@@ -3,7 +3,9 @@
 #define BERTC_DIALECT_BERTCCPU_BERTCCPUOPS_TD
 
 include "bertc/Dialect/Bertc/IR/BertcEnums.td"
+include "mlir/IR/AttrTypeBase.td"
 include "mlir/IR/OpBase.td"
+include "mlir/IR/SymbolInterfaces.td"
 include "mlir/Interfaces/DestinationStyleOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -24,6 +26,7 @@ def BertcCPU_Dialect : Dialect {
     kernels become ops beside these.
   }];
   let dependentDialects = ["::bertc::BertcDialect"];
+  let useDefaultAttributePrinterParser = 1;
 }
 
 def BertcCPU_F32Shaped : AnyTypeOf<[RankedTensorOf<[F32]>, MemRefOf<[F32]>],
@@ -124,6 +127,84 @@ def BertcCPU_AttentionOp : BertcCPU_Op<"attention"> {
     ::mlir::Value getBias() {
       return getHasBias() ? getIns()[3 + (getHasMask() ? 1 : 0)] : nullptr;
     }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// The model.so entry point
+//===----------------------------------------------------------------------===//
+
+def BertcCPU_TensorSignatureAttr
+    : AttrDef<BertcCPU_Dialect, "TensorSignature"> {
+  let mnemonic = "tensor";
+  let summary = "One input or output of model.so (bertc_abi_tensor_info)";
+  let description = [{
+    The name the ONNX graph gives the tensor, its type (element type, rank,
+    static sizes, `?` for dynamic ones), the symbolic name of each dynamic
+    dimension (`""`: none) and, for outputs, `owned`: the buffer is a fresh
+    allocation whose ownership passes to the caller
+    (BERTC_ABI_TENSOR_OWNED in bertc/model_abi.h; otherwise the runtime
+    copies it and frees nothing).
+
+    ```mlir
+    #bertc_cpu.tensor<"input_ids" : tensor<?x?xi64>, dims ["batch", "sequence"]>
+    #bertc_cpu.tensor<"logits" : tensor<?x2xf32>, dims ["batch", ""], owned>
+    ```
+  }];
+  let parameters = (ins StringRefParameter<"ONNX name">:$name,
+                        "::mlir::RankedTensorType":$type,
+                        ArrayRefParameter<"::mlir::StringAttr",
+                                          "symbolic dim names">:$dimNames,
+                        "bool":$owned);
+  let hasCustomAssemblyFormat = 1;
+  let genVerifyDecl = 1;
+}
+
+def BertcCPU_EntryPointOp : Op<BertcCPU_Dialect, "entry_point", [Symbol]> {
+  let summary = "The exported entry of model.so and its ABI descriptor";
+  let description = [{
+    Everything the runtime learns about a compiled model
+    (runtime/include/bertc/model_abi.h): the function that runs it, its
+    inputs and outputs (names, element types, dims, symbolic dim names,
+    output ownership), the model's name, a producer string, the widest
+    kernel ISA the target allows (BERTC_ISA_*) and the table of ONNX node
+    names that run-time checks report (`error_sites`, indexed by the
+    checks' site operand; extended by the lowerings).
+
+    `bertc-prepare-model-entry` creates it from `@main_graph`'s signature;
+    `bertc-convert-entry-point-to-llvm` lowers it to the descriptor globals,
+    the `bertc_model_invoke` trampoline that unpacks input descriptors for
+    the function's C interface, and the exported function named by the
+    op's symbol (BERTC_MODEL_ENTRY_SYMBOL) that returns the descriptor.
+
+    ```mlir
+    bertc_cpu.entry_point @bertc_model_v1 calls @main_graph
+        inputs [#bertc_cpu.tensor<"input_ids" : tensor<?x?xi64>, dims ["batch", "sequence"]>]
+        outputs [#bertc_cpu.tensor<"hidden" : tensor<?x?x8xf32>, dims ["batch", "sequence", ""], owned>]
+        attributes {model_name = "tiny", producer = "bertc 0.1.0",
+                    kernel_isa = 2 : i32, error_sites = ["emb_gather"]}
+    ```
+  }];
+  let arguments = (ins SymbolNameAttr:$sym_name,
+                   FlatSymbolRefAttr:$function,
+                   TypedArrayAttrBase<BertcCPU_TensorSignatureAttr,
+                                      "tensor signatures">:$inputs,
+                   TypedArrayAttrBase<BertcCPU_TensorSignatureAttr,
+                                      "tensor signatures">:$outputs,
+                   StrAttr:$model_name,
+                   StrAttr:$producer,
+                   I32Attr:$kernel_isa,
+                   StrArrayAttr:$error_sites);
+  let assemblyFormat = [{
+    $sym_name `calls` $function `inputs` $inputs `outputs` $outputs
+    attr-dict-with-keyword
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// Index of `name` in error_sites, appended if missing.
+    int32_t addErrorSite(::llvm::StringRef name);
+    /// The module's entry point, if it has one.
+    static EntryPointOp lookup(::mlir::ModuleOp module);
   }];
 }
 
