@@ -34,6 +34,10 @@ void populateONNXDataMovementToTensorPatterns(mlir::RewritePatternSet &patterns)
 void populateONNXShapeOpsToTensorPatterns(mlir::RewritePatternSet &patterns);
 void populateONNXConvToLinalgPatterns(mlir::RewritePatternSet &patterns);
 
+/// Patterns lowering the bertc dialect's fused ops to the kernel dialect
+/// (convert-bertc-to-kernels).
+void populateBertcToKernelsPatterns(mlir::RewritePatternSet &patterns);
+
 /// The pattern lowering bertc_cpu.entry_point to the LLVM dialect
 /// (bertc-convert-entry-point-to-llvm).
 void populateEntryPointToLLVMPatterns(mlir::RewritePatternSet &patterns);

@@ -18,7 +18,8 @@
 #include "mlir/IR/BuiltinDialect.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Transforms/DialectConversion.h"
 
 namespace bertc {
 #define GEN_PASS_DEF_CONVERTBERTCTOKERNELS
@@ -84,16 +85,17 @@ bool allF32(Operation *op) {
          });
 }
 
-struct LowerLinear : OpRewritePattern<LinearOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(LinearOp op,
-                                PatternRewriter &rewriter) const override {
+struct LowerLinear : OpConversionPattern<LinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     if (!allF32(op))
       return failure();
     Location loc = op.getLoc();
-    Value a = collapseRows(rewriter, loc, op.getInput());
-    Value w = op.getWeight();
-    Value bias = op.getBias() ? op.getBias() : Value();
+    Value a = collapseRows(rewriter, loc, adaptor.getInput());
+    Value w = adaptor.getWeight();
+    Value bias = adaptor.getBias();
     OpFoldResult n = tensor::getMixedSize(rewriter, loc, w, 1);
     Value out = emptyLike2D(rewriter, loc, a, n, rewriter.getF32Type());
     SmallVector<Value> ins{a, w};
@@ -104,7 +106,7 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
     k.setActivation(op.getActivation());
     k.setHasBias(bias != nullptr);
     rewriter.replaceOp(op, expandRows(rewriter, loc, k.getResults()[0],
-                                      op.getInput(), op.getType()));
+                                      adaptor.getInput(), op.getType()));
     return success();
   }
 };
@@ -128,27 +130,26 @@ static void checkSkipShape(OpBuilder &b, Location loc, Value x, Value skip) {
   }
 }
 
-struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(LayerNormOp op,
-                                PatternRewriter &rewriter) const override {
+struct LowerLayerNorm : OpConversionPattern<LayerNormOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(LayerNormOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     if (!allF32(op))
       return failure();
     Location loc = op.getLoc();
-    Value x = collapseRows(rewriter, loc, op.getInput());
-    bool hasSum = op.getSkip() || op.getBias();
+    Value x = collapseRows(rewriter, loc, adaptor.getInput());
+    bool hasSum = adaptor.getSkip() || adaptor.getBias();
     bool needSum = hasSum && !op.getSum().use_empty();
-    if (!hasSum && !op.getSum().use_empty())
-      rewriter.replaceAllUsesWith(op.getSum(), op.getInput());
-    SmallVector<Value> ins{x, op.getGamma()};
-    if (op.getBeta())
-      ins.push_back(op.getBeta());
-    if (op.getSkip()) {
-      checkSkipShape(rewriter, loc, op.getInput(), op.getSkip());
-      ins.push_back(collapseRows(rewriter, loc, op.getSkip()));
+    SmallVector<Value> ins{x, adaptor.getGamma()};
+    if (adaptor.getBeta())
+      ins.push_back(adaptor.getBeta());
+    if (adaptor.getSkip()) {
+      checkSkipShape(rewriter, loc, adaptor.getInput(), adaptor.getSkip());
+      ins.push_back(collapseRows(rewriter, loc, adaptor.getSkip()));
     }
-    if (op.getBias())
-      ins.push_back(op.getBias());
+    if (adaptor.getBias())
+      ins.push_back(adaptor.getBias());
     OpFoldResult c = tensor::getMixedSize(rewriter, loc, x, 1);
     SmallVector<Value> outs{
         emptyLike2D(rewriter, loc, x, c, rewriter.getF32Type())};
@@ -159,28 +160,29 @@ struct LowerLayerNorm : OpRewritePattern<LayerNormOp> {
     auto unit = [&](bool on) { return on ? rewriter.getUnitAttr() : UnitAttr(); };
     auto call = rewriter.create<cpu::LayerNormOp>(
         loc, TypeRange(ValueRange(outs)), ins, outs, op.getEpsilonAttr(),
-        unit(op.getBeta() != nullptr), unit(op.getSkip() != nullptr),
-        unit(op.getBias() != nullptr), unit(op.getRms()));
+        unit(adaptor.getBeta() != nullptr), unit(adaptor.getSkip() != nullptr),
+        unit(adaptor.getBias() != nullptr), unit(op.getRms()));
     auto type = cast<RankedTensorType>(op.getOutput().getType());
-    Value y = expandRows(rewriter, loc, call.getResults()[0], op.getInput(), type);
+    Value y = expandRows(rewriter, loc, call.getResults()[0], adaptor.getInput(), type);
     Value sum = needSum ? expandRows(rewriter, loc, call.getResults()[1],
-                                     op.getInput(), type)
-                        : op.getInput();
+                                     adaptor.getInput(), type)
+                        : adaptor.getInput();
     rewriter.replaceOp(op, ValueRange{y, sum});
     return success();
   }
 };
 
-struct LowerAttention : OpRewritePattern<AttentionOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(AttentionOp op,
-                                PatternRewriter &rewriter) const override {
+struct LowerAttention : OpConversionPattern<AttentionOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(AttentionOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     if (!allF32(op))
       return failure();
     Location loc = op.getLoc();
     Type f32 = rewriter.getF32Type();
     Value keep;
-    if (Value mask = op.getMask()) {
+    if (Value mask = adaptor.getMask()) {
       // keep[b, j] = mask[b, j] != 0 ? 1 : 0, as f32.
       auto mt = cast<RankedTensorType>(mask.getType());
       Value init =
@@ -210,21 +212,21 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
                   })
               .getResult(0);
     }
-    auto q = op.getQuery();
-    SmallVector<Value> ins{q, op.getKey(), op.getValue()};
+    auto q = adaptor.getQuery();
+    SmallVector<Value> ins{q, adaptor.getKey(), adaptor.getValue()};
     if (keep)
       ins.push_back(keep);
-    if (op.getBias())
-      ins.push_back(op.getBias());
+    if (adaptor.getBias())
+      ins.push_back(adaptor.getBias());
     SmallVector<OpFoldResult> outShape = dims(rewriter, loc, q);
-    outShape[2] = tensor::getMixedSize(rewriter, loc, op.getValue(), 2);
+    outShape[2] = tensor::getMixedSize(rewriter, loc, adaptor.getValue(), 2);
     Value out = rewriter.create<tensor::EmptyOp>(loc, outShape, f32);
     auto unit = [&](bool on) { return on ? rewriter.getUnitAttr() : UnitAttr(); };
     auto call = rewriter.create<cpu::AttentionOp>(
         loc, TypeRange{out.getType()}, ins, ValueRange{out},
         op.getNumHeadsAttr(), op.getScaleAttr(), unit(op.getCausal()),
         op.getMaskValueAttr(), unit(op.getMaskReplace()),
-        unit(keep != nullptr), unit(op.getBias() != nullptr));
+        unit(keep != nullptr), unit(adaptor.getBias() != nullptr));
     Value r = call.getResults()[0];
     if (r.getType() != op.getType())
       r = rewriter.create<tensor::CastOp>(loc, op.getType(), r);
@@ -235,18 +237,19 @@ struct LowerAttention : OpRewritePattern<AttentionOp> {
 
 /// bertc.gelu -> elementwise linalg.generic (fused with its neighbours by
 /// linalg elementwise fusion).
-struct LowerGelu : OpRewritePattern<GeluOp> {
-  using OpRewritePattern::OpRewritePattern;
-  LogicalResult matchAndRewrite(GeluOp op,
-                                PatternRewriter &rewriter) const override {
+struct LowerGelu : OpConversionPattern<GeluOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(GeluOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
     Location loc = op.getLoc();
     auto type = cast<RankedTensorType>(op.getType());
     Value init = rewriter.create<tensor::EmptyOp>(
-        loc, dims(rewriter, loc, op.getInput()), type.getElementType());
+        loc, dims(rewriter, loc, adaptor.getInput()), type.getElementType());
     AffineMap id = rewriter.getMultiDimIdentityMap(type.getRank());
     Activation kind = op.getApproximation();
     auto generic = rewriter.create<linalg::GenericOp>(
-        loc, TypeRange{type}, ValueRange{op.getInput()}, ValueRange{init},
+        loc, TypeRange{type}, ValueRange{adaptor.getInput()}, ValueRange{init},
         ArrayRef<AffineMap>{id, id},
         SmallVector<utils::IteratorType>(type.getRank(),
                                          utils::IteratorType::parallel),
@@ -290,23 +293,38 @@ struct ConvertBertcToKernelsPass
     : bertc::impl::ConvertBertcToKernelsBase<ConvertBertcToKernelsPass> {
   using ConvertBertcToKernelsBase::ConvertBertcToKernelsBase;
   void runOnOperation() override {
-    RewritePatternSet patterns(&getContext());
-    patterns.add<LowerLinear, LowerLayerNorm, LowerAttention, LowerGelu>(
-        &getContext());
-    if (failed(
-            applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+    // The kernels are f32: an op they cannot run is an error naming it,
+    // before anything is rewritten.
+    bool unsupported = false;
+    getOperation().walk([&](Operation *op) {
+      if (isa<LinearOp, LayerNormOp, AttentionOp>(op) && !allF32(op)) {
+        op->emitError("no CPU kernel for this op with these element types");
+        unsupported = true;
+      }
+    });
+    if (unsupported)
       return signalPassFailure();
-    bool left = false;
+
+    ConversionTarget target(getContext());
+    target.addIllegalDialect<BertcDialect>();
+    target.addLegalDialect<cpu::BertcCPUDialect, arith::ArithDialect,
+                           linalg::LinalgDialect, math::MathDialect,
+                           scf::SCFDialect, tensor::TensorDialect,
+                           func::FuncDialect, onnx::ONNXDialect>();
+    RewritePatternSet patterns(&getContext());
+    populateBertcToKernelsPatterns(patterns);
+    if (failed(applyPartialConversion(getOperation(), target,
+                                      std::move(patterns))))
+      return signalPassFailure();
     getOperation().walk([&](Operation *op) {
       if (isa<cpu::LinearOp, cpu::LayerNormOp, cpu::AttentionOp>(op))
         ++numKernelCalls;
-      else if (isa<LinearOp, LayerNormOp, AttentionOp, GeluOp>(op)) {
-        op->emitError("no CPU kernel for this op with these element types");
-        left = true;
-      }
     });
-    if (left)
-      signalPassFailure();
   }
 };
 } // namespace
+
+void bertc::populateBertcToKernelsPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerLinear, LowerLayerNorm, LowerAttention, LowerGelu>(
+      patterns.getContext());
+}
