@@ -10,7 +10,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-/* Defined by bertc in each model.so (lib/Target/ModelLibrary.cpp); weak so
+/* Defined by bertc in each model.so (BERTC_MODEL_ERROR_SITES_SYMBOL, lowered
+ * from bertc_cpu.entry_point by lib/Conversion/EntryPointToLLVM); weak so
  * that this library also links without them (unit tests). */
 extern const char *const bertc_model_error_sites[] __attribute__((weak));
 extern const int32_t bertc_model_num_error_sites __attribute__((weak));
