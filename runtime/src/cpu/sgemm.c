@@ -224,7 +224,7 @@ static void gemm_task(void *arg, int64_t begin, int64_t end) {
 /* Splits pm x pn panels into a grid of tasks for `threads` threads: the
  * fewest, largest tasks that give every thread the same work (splitting N
  * first: splitting M re-packs B once more per split). */
-static void choose_grid(int64_t pm, int64_t pn, int64_t threads, int64_t *mpb,
+void bertc_gemm_choose_grid(int64_t pm, int64_t pn, int64_t threads, int64_t *mpb,
                         int64_t *npb) {
   *mpb = pm;
   *npb = pn;
@@ -311,7 +311,7 @@ static void sgemm_impl(const float *a, int64_t sam, int64_t sak,
   gemm_job g = {a, sam, sak, b, sbk, sbn, bpre, c, scm, scn, m, n, k,
                 accumulate, apack, astate, pm, pn, 1, kern, direct, epi,
                 epi_ctx};
-  choose_grid(pm, pn, threads, &g.mpb, &g.npb);
+  bertc_gemm_choose_grid(pm, pn, threads, &g.mpb, &g.npb);
   g.tasks_n = cdiv(pn, g.npb);
   int64_t tasks = g.tasks_n * cdiv(pm, g.mpb);
   if (tasks > 1)

@@ -87,6 +87,13 @@ void bertc_sgemm_kern_avx2(int64_t kc, const float *a, int64_t lda,
                            int64_t rows, int64_t cols, int accumulate);
 #endif
 
+/*===------------------------- threads (sgemm.c) -------------------------===*/
+/* Splits pm x pn panels (of rows x columns) into a grid of tasks for
+ * `threads` threads: *mpb x *npb panels each, the fewest, largest tasks
+ * that give every thread the same work (splitting N first). */
+void bertc_gemm_choose_grid(int64_t pm, int64_t pn, int64_t threads,
+                            int64_t *mpb, int64_t *npb);
+
 #ifdef __cplusplus
 }
 #endif
