@@ -294,12 +294,15 @@ buildLLVMModule(ModuleOp module, const ModelSignature &signature,
   int kernelIsa = BERTC_ISA_GENERIC;
   if (const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
       sti && tm.getTargetTriple().isX86()) {
-    if (sti->checkFeatures("+avx512f"))
+    if (sti->checkFeatures("+avx512f,+avx512bw,+avx512vl,+avx512vnni"))
+      kernelIsa = BERTC_ISA_AVX512_VNNI; // int8 GEMM's vpdpbusd kernel
+    else if (sti->checkFeatures("+avx512f"))
       kernelIsa = BERTC_ISA_AVX512;
     else if (sti->checkFeatures("+avx2,+fma"))
       kernelIsa = BERTC_ISA_AVX2;
   }
-  static const char *const isaNames[] = {"generic", "avx2", "avx512"};
+  static const char *const isaNames[] = {"generic", "avx2", "avx512",
+                                         "avx512_vnni"};
   std::string producer = "bertc 0.1.0 (" + tm.getTargetTriple().str() + ", " +
                          tm.getTargetCPU().str() + ", kernels up to " +
                          isaNames[kernelIsa] + ")";
