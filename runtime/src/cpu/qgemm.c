@@ -12,13 +12,12 @@
  *      min/max pass first) or given (BERTC_QUANT_STATIC).
  *   2. C is cut into a grid of tasks (12-row x 32-column panels, as the
  *      fp32 GEMM: bertc_gemm_choose_grid) run through
- *      bertc_cpu_parallel_for. Each task quantizes its own rows of A into
- *      a scratch buffer of 12-row panels [Kq][12][4] (u8; a task that
- *      shares its rows with others along N quantizes them again: O(M K)
- *      against the O(M N K) of the product), then, per block of columns
- *      whose packed weights stay in L2, runs the micro-kernel
- *      (qgemm_kernels.c) on every 12 x 32 tile; the kernel applies the
- *      epilogue to the tile while it is in registers:
+ *      bertc_cpu_parallel_for. A is quantized once per call into 12-row
+ *      panels [Kq][12][4] (u8) shared by all tasks, each panel on first
+ *      use by whichever task needs it first (as the fp32 GEMM packs A).
+ *      Per block of columns whose packed weights stay in L2, a task runs
+ *      the micro-kernel (qgemm_kernels.c) on every 12 x 32 tile; the
+ *      kernel applies the epilogue to the tile while it is in registers:
  *        y = (acc - zp_a[m] * w_colsum[n]) * (scale_a[m] * w_scale[n])
  *            + bias[n], then the activation (act_math.h, as the fp32
  *        linear).
@@ -34,6 +33,7 @@
 #include "sgemm_internal.h"
 
 #include <math.h>
+#include <sched.h>
 #include <string.h>
 
 /*===------------------ reference weight preparation --------------------===*/
@@ -180,6 +180,11 @@ typedef struct {
   int64_t tasks_n;  /* tasks along N */
   int64_t nc;       /* columns per block (a multiple of QNR) */
   qgemm_fns fns;
+  size_t pb;         /* bytes per quantized A panel */
+  uint8_t *qa;       /* quantized A: ceil(m / QMR) panels, quantized lazily */
+  float *sa;         /* [ceil(m / QMR) * QMR]: each row's scale */
+  int32_t *za;       /* and zero point */
+  int *qstate;       /* per panel: 0 not quantized, 1 being quantized, 2 done */
 } qgemm_job;
 
 /* Bytes of one quantized A panel, kept a multiple of 64. */
@@ -187,46 +192,82 @@ static size_t panel_bytes(int64_t kq, int a_bytes) {
   return ((size_t)kq * QMR * 4 * (size_t)a_bytes + 63) & ~(size_t)63;
 }
 
+/* A quantized panel, with its rows' parameters. */
+typedef struct {
+  const uint8_t *q;
+  const float *sa;
+  const int32_t *za;
+} qpanel;
+
+static void quant_panel(const qgemm_job *g, int64_t i, uint8_t *q, float *sa,
+                        int32_t *za) {
+  int64_t i0 = i * QMR;
+  g->fns.quant(g->a + i0 * g->sam, g->sam, g->sak, min64(QMR, g->m - i0), g->k,
+               g->per_row, g->scale, g->zp, q, sa, za);
+}
+
+/* Quantized A panel i. As the fp32 GEMM packs A: on first use, by
+ * whichever task gets there first (tasks along N start at different
+ * panels), so quantization needs no pass of its own and is not repeated
+ * per task; a task that finds the panel being quantized right now
+ * quantizes a private copy into `scratch` rather than wait. */
+static qpanel a_panel(const qgemm_job *g, int64_t i, bertc_cpu_pack_buf *scratch) {
+  uint8_t *q = g->qa + i * g->pb;
+  float *sa = g->sa + i * QMR;
+  int32_t *za = g->za + i * QMR;
+  qpanel p = {q, sa, za};
+  int st = __atomic_load_n(&g->qstate[i], __ATOMIC_ACQUIRE);
+  if (st == 2)
+    return p;
+  if (st == 0 && __atomic_compare_exchange_n(&g->qstate[i], &st, 1, 0,
+                                             __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
+    quant_panel(g, i, q, sa, za);
+    __atomic_store_n(&g->qstate[i], 2, __ATOMIC_RELEASE);
+    return p;
+  }
+  if (st == 2)
+    return p;
+  if (!scratch->p) {
+    *scratch = bertc_cpu_buf_get(g->pb + QMR * (sizeof(float) + sizeof(int32_t)));
+    if (!scratch->p) { /* out of memory: wait for the other task instead */
+      while (__atomic_load_n(&g->qstate[i], __ATOMIC_ACQUIRE) != 2)
+        sched_yield();
+      return p;
+    }
+  }
+  q = (uint8_t *)scratch->p;
+  sa = (float *)(q + g->pb);
+  za = (int32_t *)(sa + QMR);
+  quant_panel(g, i, q, sa, za);
+  return (qpanel){q, sa, za};
+}
+
 static void qgemm_task(void *arg, int64_t begin, int64_t end) {
   const qgemm_job *g = (const qgemm_job *)arg;
-  size_t pb = panel_bytes(g->kq, g->fns.a_bytes);
-  int64_t rows_max = g->mpb * QMR;
-  bertc_cpu_pack_buf buf = bertc_cpu_buf_get(
-      (size_t)g->mpb * pb + (size_t)rows_max * (sizeof(float) + sizeof(int32_t)));
-  if (!buf.p) {
-    bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, "qlinear: out of memory");
-    return;
-  }
-  uint8_t *qa = (uint8_t *)buf.p;
-  float *sa = (float *)(qa + (size_t)g->mpb * pb);
-  int32_t *za = (int32_t *)(sa + rows_max);
+  bertc_cpu_pack_buf scratch = {NULL, 0};
   for (int64_t t = begin; t < end; ++t) {
     int64_t mi = t / g->tasks_n, ni = t % g->tasks_n;
     int64_t m0 = mi * g->mpb * QMR, m1 = min64(g->m, m0 + g->mpb * QMR);
     int64_t n0 = ni * g->npb * QNR, n1 = min64(g->n, n0 + g->npb * QNR);
-    int64_t np = cdiv(m1 - m0, QMR);
-    for (int64_t ip = 0; ip < np; ++ip) {
-      int64_t i0 = m0 + ip * QMR;
-      g->fns.quant(g->a + i0 * g->sam, g->sam, g->sak, min64(QMR, m1 - i0),
-                   g->k, g->per_row, g->scale, g->zp, qa + ip * pb,
-                   sa + ip * QMR, za + ip * QMR);
-    }
+    int64_t p0 = m0 / QMR, np = cdiv(m1 - m0, QMR);
+    int64_t rot = ni * np / g->tasks_n;
     for (int64_t nb0 = n0; nb0 < n1; nb0 += g->nc) {
       int64_t nb1 = min64(nb0 + g->nc, n1);
       for (int64_t ip = 0; ip < np; ++ip) {
-        int64_t i0 = m0 + ip * QMR, rows = min64(QMR, m1 - i0);
+        int64_t pi = p0 + (ip + rot) % np, i0 = pi * QMR;
+        int64_t rows = min64(QMR, m1 - i0);
+        qpanel ap = a_panel(g, pi, &scratch);
         for (int64_t c0 = nb0; c0 < nb1; c0 += QNR) {
-          bertc_qgemm_epi e = {sa + ip * QMR, za + ip * QMR, g->w_scale + c0,
-                               g->w_colsum + c0, g->bias ? g->bias + c0 : NULL,
-                               g->act};
-          g->fns.kern(g->kq, qa + ip * pb, g->w + (c0 / QNR) * g->kq * QNR * 4,
+          bertc_qgemm_epi e = {ap.sa, ap.za, g->w_scale + c0, g->w_colsum + c0,
+                               g->bias ? g->bias + c0 : NULL, g->act};
+          g->fns.kern(g->kq, ap.q, g->w + (c0 / QNR) * g->kq * QNR * 4,
                       g->c + i0 * g->scm + c0 * g->scn, g->scm, g->scn, rows,
                       min64(QNR, nb1 - c0), &e);
         }
       }
     }
   }
-  bertc_cpu_buf_put(buf);
+  bertc_cpu_buf_put(scratch);
 }
 
 typedef struct {
@@ -366,6 +407,21 @@ void _mlir_ciface_bertc_qlinear_packed_f32(
   int64_t nc = ((int64_t)(512 << 10) / (g.kq * 4 > 0 ? g.kq * 4 : 1)) / QNR * QNR;
   g.nc = nc < QNR ? QNR : nc;
   int64_t pm = cdiv(m, QMR), pn = cdiv(n, QNR);
+  /* Quantized A for all tasks: pm panels, their rows' parameters, states. */
+  g.pb = panel_bytes(g.kq, g.fns.a_bytes);
+  size_t qbytes = (size_t)pm * g.pb, pbytes = (size_t)pm * QMR * 4;
+  bertc_cpu_pack_buf abuf =
+      bertc_cpu_buf_get(qbytes + 2 * pbytes + (size_t)pm * sizeof(int));
+  if (!abuf.p) {
+    bertc_cpu_report_error(BERTC_ABI_ERROR_OUT_OF_MEMORY, "qlinear: out of memory");
+    bertc_cpu_buf_put(vbuf);
+    return;
+  }
+  g.qa = (uint8_t *)abuf.p;
+  g.sa = (float *)(g.qa + qbytes);
+  g.za = (int32_t *)((char *)g.sa + pbytes);
+  g.qstate = (int *)((char *)g.za + pbytes);
+  memset(g.qstate, 0, (size_t)pm * sizeof(int));
   bertc_gemm_choose_grid(pm, pn, threads, &g.mpb, &g.npb);
   g.tasks_n = cdiv(pn, g.npb);
   int64_t tasks = g.tasks_n * cdiv(pm, g.mpb);
@@ -373,5 +429,6 @@ void _mlir_ciface_bertc_qlinear_packed_f32(
     bertc_cpu_parallel_for(tasks, 1, qgemm_task, &g);
   else
     qgemm_task(&g, 0, 1);
+  bertc_cpu_buf_put(abuf);
   bertc_cpu_buf_put(vbuf);
 }

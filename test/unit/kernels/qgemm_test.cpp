@@ -5,7 +5,7 @@
 // integer path must match exactly, so the outputs agree within 1e-5
 // relative. Odd shapes (M 1/3/17/128, K 1/3/64/100/768, N 1/5/33/768),
 // every mode, with and without bias, every activation, strided operands,
-// 1-3 threads, and every int8 kernel the CPU supports (generic C, AVX2,
+// 1-6 threads, and every int8 kernel the CPU supports (generic C, AVX2,
 // AVX-512 VNNI: forced through gemm_dispatch.h). Also the reference weight
 // packing layout and ONNX's DynamicQuantizeLinear examples by hand.
 #include "kernel_test_util.h"
@@ -271,6 +271,34 @@ TEST(QGemm, EveryActivationBiasModeThreads) {
             ASSERT_EQ(compare(r, c, what.str()), 0) << what.str();
           }
       }
+}
+
+/// Many tasks along N share the lazily quantized A panels (and race for
+/// them: a task that finds a panel being quantized makes a private copy).
+/// Also a single panel of rows (M <= 12) with a long K: every task needs panel 0
+/// first, at the same time.
+TEST(QGemm, TasksShareQuantizedPanels) {
+  for (int64_t m : {130, 5}) {
+    const int64_t k = m > 12 ? 64 : 3000, n = m > 12 ? 1000 : 256;
+    QWeights w(k, n, 41);
+    std::vector<float> a = randomVec((size_t)(m * k), 42),
+                       bias = randomVec((size_t)n, 43);
+    for (int mode : kModes) {
+      Ref r = reference(a.data(), k, 1, m, w, bias.data(), BERTC_ACT_RELU, mode,
+                        0.03f, 120);
+      for (int isa : supportedQIsas())
+        for (int rep = 0; rep < 8; ++rep) {
+          QIsaScope scope(isa);
+          ThreadedCtx ctx(4 + rep % 3);
+          Out c(m, n);
+          runQLinear(a, m, k, w, &bias, c, BERTC_ACT_RELU, mode, 0.03f, 120);
+          std::string what = std::string(qisaName(isa)) + " m " +
+                             std::to_string(m) + " mode " + std::to_string(mode) +
+                             " rep " + std::to_string(rep);
+          ASSERT_EQ(compare(r, c, what), 0) << what;
+        }
+    }
+  }
 }
 
 /// Scales of 1 and integer-valued A: the output is the exact integer
