@@ -5,12 +5,19 @@
  *
  *   ninja -C build gemm_bench && build/bin/gemm_bench
  *   gemm_bench [--quick] [--threads T] [--min-time S] [--isa avx512|avx2|generic]
- *              [--packed] [--transb] [--batch B] [M N K ...]
+ *              [--packed] [--transb] [--batch B] [--int8] [--qisa vnni|avx2|generic]
+ *              [M N K ...]
  *     --quick      tiny shapes, one timing round (a smoke test; ctest runs it)
  *     --threads T  the second column's thread count (default 2)
  *     --isa        force a micro-kernel (default: the best the CPU has)
  *     custom shapes: --packed B pre-packed, --transb B given as [N, K],
  *     --batch B batch_matmul over B matrices
+ *     --int8       the int8 linear (bertc_qlinear_packed_f32, each activation
+ *                  quantization mode) against the fp32 packed linear
+ *                  (bertc_linear_packed_f32), both with bias, at BERT-base
+ *                  shapes (or the custom ones): GOPS (2 M N K / s) and
+ *                  speedup; --quick runs a tiny int8 shape after the fp32 ones
+ *     --qisa       force an int8 kernel (default: the best the CPU has)
  *
  * Threads run through an exec ctx whose parallel_for is a persistent pthread
  * pool (dynamic chunks, like the runtime's pool), installed with
@@ -33,9 +40,12 @@
 #endif
 
 /* From runtime/src/cpu/gemm_dispatch.h (internal to the kernel library,
- * which the bench links statically): 0 generic, 1 AVX2, 2 AVX-512. */
+ * which the bench links statically): 0 generic, 1 AVX2, 2 AVX-512; int8:
+ * 0 generic, 1 AVX2, 3 AVX-512 VNNI. */
 int bertc_cpu_gemm_set_isa(int isa);
 int bertc_cpu_gemm_isa(void);
+int bertc_cpu_qgemm_set_isa(int isa);
+int bertc_cpu_qgemm_isa(void);
 
 static double now(void) {
   struct timespec t;
@@ -91,12 +101,40 @@ __attribute__((target("avx2,fma"), noinline)) static double peak_avx2(long it) {
   (void)sink;
   return it * 16.0 * 16 / t / 1e9;
 }
+
+/* The same with vpdpbusd (64 u8 x s8 multiply-adds = 128 ops each). */
+__attribute__((target("avx512f,avx512bw,avx512vnni"), noinline)) static double
+peak_vnni(long it) {
+  __m512i x = _mm512_set1_epi32(0x01010101), y = _mm512_set1_epi32(0x02020202);
+#undef DECL
+#undef STEP
+#undef SUM
+#define DECL(i) __m512i a##i = _mm512_set1_epi32(i);
+#define STEP(i) a##i = _mm512_dpbusd_epi32(a##i, x, y);
+#define SUM(i) s = _mm512_add_epi32(s, a##i);
+  CHAINS(DECL)
+  double t = now();
+  for (long i = 0; i < it; i++) {
+    CHAINS(STEP)
+    __asm__ volatile("" ::: "memory");
+  }
+  t = now() - t;
+  __m512i s = _mm512_setzero_si512();
+  CHAINS(SUM)
+  volatile int sink = _mm512_reduce_add_epi32(s);
+  (void)sink;
+  return it * 16.0 * 128 / t / 1e9;
+}
 #endif
 
 static const char *peak_isa = "none";
 
+static int peak_int8; /* 1: measure the vpdpbusd loop instead (GOPS) */
+
 static double peak_once(long it) {
 #ifdef BENCH_X86
+  if (peak_int8)
+    return __builtin_cpu_supports("avx512vnni") ? peak_vnni(it) : 0;
   if (__builtin_cpu_supports("avx512f"))
     return peak_isa = "avx512", peak_avx512(it);
   if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
@@ -284,6 +322,51 @@ static float *make(int64_t n, int seed) {
 
 static double min_time = 0.25;
 
+/* Seconds per call of call(arg), best of a few timing rounds (at least 3
+ * and min_time seconds; one call in --quick). */
+static double time_calls(void (*call)(void *), void *arg) {
+  call(arg); /* warm up */
+  double best = 1e30, spent = 0;
+  int rounds = 0;
+  while (spent < min_time || rounds < 3) {
+    int it = 1;
+    double t;
+    for (;;) {
+      t = now();
+      for (int i = 0; i < it; i++)
+        call(arg);
+      t = now() - t;
+      if (t > 0.02 || it >= 1 << 20)
+        break;
+      it *= 2;
+    }
+    spent += t;
+    if (t / it < best)
+      best = t / it;
+    rounds++;
+    if (min_time < 0.01 && rounds >= 1)
+      break;
+  }
+  return best;
+}
+
+typedef struct {
+  const shape_t *s;
+  bertc_memref2d_f32 *A2, *C2, *B2;
+  bertc_memref3d_f32 *A3, *B3, *C3;
+  const float *bp;
+} fp32_call;
+
+static void call_fp32(void *arg) {
+  const fp32_call *f = (const fp32_call *)arg;
+  if (f->s->packed)
+    bertc_cpu_sgemm_packed_b(f->A2, f->bp, f->C2, NULL, NULL);
+  else if (f->s->batch == 1 && !f->s->bcast_b)
+    _mlir_ciface_bertc_matmul_f32(f->A2, f->B2, f->C2, 0);
+  else
+    _mlir_ciface_bertc_batch_matmul_f32(f->A3, f->B3, f->C3, 0);
+}
+
 /* Seconds per call, best of a few timing rounds. */
 static double time_shape(const shape_t *s) {
   int64_t bt = s->batch, m = s->m, n = s->n, k = s->k;
@@ -306,47 +389,147 @@ static double time_shape(const shape_t *s) {
         for (int64_t j = 0; j < nr; j++)
           bp[(p * k + kk) * nr + j] = p * nr + j < n ? b[kk * n + p * nr + j] : 0.0f;
   }
-#define CALL()                                                  \
-  do {                                                          \
-    if (s->packed)                                              \
-      bertc_cpu_sgemm_packed_b(&A2, bp, &C2, NULL, NULL);                   \
-    else if (bt == 1 && !s->bcast_b)                            \
-      _mlir_ciface_bertc_matmul_f32(&A2, &B2, &C2, 0);          \
-    else                                                        \
-      _mlir_ciface_bertc_batch_matmul_f32(&A3, &B3, &C3, 0);    \
-  } while (0)
-  CALL(); /* warm up */
-  double best = 1e30, spent = 0;
-  int rounds = 0;
-  while (spent < min_time || rounds < 3) {
-    int it = 1;
-    double t;
-    for (;;) {
-      t = now();
-      for (int i = 0; i < it; i++)
-        CALL();
-      t = now() - t;
-      if (t > 0.02 || it >= 1 << 20)
-        break;
-      it *= 2;
-    }
-    spent += t;
-    if (t / it < best)
-      best = t / it;
-    rounds++;
-    if (min_time < 0.01 && rounds >= 1)
-      break;
-  }
-#undef CALL
+  fp32_call fc = {s, &A2, &C2, &B2, &A3, &B3, &C3, bp};
+  double best = time_calls(call_fp32, &fc);
   free(a), free(b), free(c), free(bp);
   return best;
+}
+
+/*===------------------------------ int8 --------------------------------===*/
+
+typedef struct {
+  bertc_memref2d_f32 *a, *c;
+  bertc_memref3d_f32 *wf;       /* fp32 packed weights */
+  bertc_memref3d_i8 *wq;        /* int8 packed weights */
+  bertc_memref1d_f32 *bias, *scale;
+  bertc_memref1d_i32 *colsum;
+  int mode;                     /* -1: the fp32 linear */
+} qcall;
+
+static void call_linear(void *arg) {
+  const qcall *q = (const qcall *)arg;
+  if (q->mode < 0)
+    _mlir_ciface_bertc_linear_packed_f32(q->a, q->wf, q->bias, q->c,
+                                         BERTC_ACT_NONE, 1);
+  else
+    _mlir_ciface_bertc_qlinear_packed_f32(q->a, q->wq, q->scale, q->colsum,
+                                          q->bias, q->c, BERTC_ACT_NONE,
+                                          q->mode, 0.05f, 128,
+                                          BERTC_QLINEAR_BIAS);
+}
+
+#define NQMODES 4 /* fp32, then the three BERTC_QUANT_* modes */
+
+/* Seconds per call of the fp32 packed linear and of the int8 linear in
+ * each mode, M x N x K, bias, no activation. */
+static void time_linears(int64_t m, int64_t n, int64_t k, double *sec) {
+  float *a = make(m * k, 1), *w = make(k * n, 2), *c = make(m * n, 3),
+        *bias = make(n, 4);
+  /* fp32 compile-time layout [ceil(N/NR)][K][NR] */
+  int64_t nr = BERTC_GEMM_NR, panels = (n + nr - 1) / nr;
+  float *wf = make(panels * k * nr, 0);
+  for (int64_t p = 0; p < panels; p++)
+    for (int64_t kk = 0; kk < k; kk++)
+      for (int64_t j = 0; j < nr; j++)
+        wf[(p * k + kk) * nr + j] = p * nr + j < n ? w[kk * n + p * nr + j] : 0.0f;
+  /* int8: quantized and packed as the compiler does */
+  int8_t *wq = malloc((size_t)(k * n ? k * n : 1));
+  float *scale = malloc((size_t)n * sizeof(float));
+  int32_t *colsum = malloc((size_t)n * sizeof(int32_t));
+  int64_t qbytes = bertc_cpu_qweight_packed_bytes(k, n);
+  int8_t *wp = aligned_alloc(64, ((size_t)qbytes + 64) / 64 * 64);
+  bertc_cpu_quantize_qweight_s8(w, k, n, n, wq, n, scale);
+  bertc_cpu_pack_qweight_s8(wq, k, n, n, wp, colsum);
+  int64_t qp = (n + BERTC_QGEMM_NR - 1) / BERTC_QGEMM_NR, kq = (k + 3) / 4;
+  bertc_memref2d_f32 A = {a, a, 0, {m, k}, {k, 1}};
+  bertc_memref2d_f32 C = {c, c, 0, {m, n}, {n, 1}};
+  bertc_memref3d_f32 WF = {wf, wf, 0, {panels, k, nr}, {k * nr, nr, 1}};
+  bertc_memref3d_i8 WQ = {wp, wp, 0, {qp, kq, BERTC_QGEMM_NR * 4},
+                          {kq * BERTC_QGEMM_NR * 4, BERTC_QGEMM_NR * 4, 1}};
+  bertc_memref1d_f32 B = {bias, bias, 0, {n}, {1}};
+  bertc_memref1d_f32 S = {scale, scale, 0, {n}, {1}};
+  bertc_memref1d_i32 CS = {colsum, colsum, 0, {n}, {1}};
+  for (int i = 0; i < NQMODES; i++) {
+    qcall q = {&A, &C, &WF, &WQ, &B, &S, &CS, i - 1};
+    sec[i] = time_calls(call_linear, &q);
+  }
+  free(a), free(w), free(c), free(bias), free(wf), free(wq), free(scale);
+  free(colsum), free(wp);
+}
+
+/* The int8 table: per shape, fp32 GFLOP/s and int8 GOPS per mode and the
+ * speedup over fp32, for each thread count. */
+static void run_int8(int quick, const int *nthreads, int ncols,
+                     int64_t (*custom)[3], int ncustom) {
+  double vpeak[2];
+  peak_int8 = 1;
+  for (int c = 0; c < ncols; c++)
+    vpeak[c] = peak_gflops(nthreads[c], quick);
+  peak_int8 = 0;
+  static const char *qnames[] = {"generic C", "AVX2 (generic C vectorized)",
+                                 "", "AVX-512 VNNI 12x32"};
+  printf("int8 vpdpbusd peak (register loop): 1 thread %.1f GOPS", vpeak[0]);
+  if (ncols > 1)
+    printf(", %d threads %.1f GOPS", nthreads[1], vpeak[1]);
+  printf("\nint8 micro-kernel: %s; fp32: bertc_linear_packed_f32; both with bias\n",
+         qnames[bertc_cpu_qgemm_isa()]);
+  printf("int8 modes: row = dynamic per row, tensor = dynamic per tensor "
+         "(DynamicQuantizeLinear), static; GOPS = 2 M N K / time\n\n");
+  int64_t shapes[16][3];
+  int ns = 0;
+  if (ncustom)
+    for (int i = 0; i < ncustom && ns < 16; i++, ns++)
+      memcpy(shapes[ns], custom[i], sizeof shapes[ns]);
+  else if (quick) {
+    int64_t q[3] = {37, 70, 100};
+    memcpy(shapes[ns++], q, sizeof q);
+  } else {
+    static const int64_t ms[] = {128, 1024};
+    static const int64_t nk[][2] = {{768, 768}, {3072, 768}, {768, 3072}};
+    for (int i = 0; i < 2; i++)
+      for (int j = 0; j < 3; j++) {
+        shapes[ns][0] = ms[i];
+        shapes[ns][1] = nk[j][0];
+        shapes[ns][2] = nk[j][1];
+        ns++;
+      }
+  }
+  double res[16][2][NQMODES];
+  for (int c = 0; c < ncols; c++) {
+    pool_t *p = pool_create(nthreads[c]);
+    bertc_cpu_set_exec_ctx(&p->ctx);
+    for (int i = 0; i < ns; i++)
+      time_linears(shapes[i][0], shapes[i][1], shapes[i][2], res[i][c]);
+    bertc_cpu_set_exec_ctx(NULL);
+    pool_destroy(p);
+  }
+  printf("| M x N x K |");
+  for (int c = 0; c < ncols; c++)
+    printf(" %dT fp32 GFLOP/s | %dT int8 GOPS row / tensor / static | %dT speedup row / tensor / static |",
+           nthreads[c], nthreads[c], nthreads[c]);
+  printf("\n|---|");
+  for (int c = 0; c < ncols; c++)
+    printf("---|---|---|");
+  printf("\n");
+  for (int i = 0; i < ns; i++) {
+    double ops = 2.0 * shapes[i][0] * shapes[i][1] * shapes[i][2];
+    printf("| %ld x %ld x %ld |", (long)shapes[i][0], (long)shapes[i][1],
+           (long)shapes[i][2]);
+    for (int c = 0; c < ncols; c++) {
+      const double *r = res[i][c];
+      printf(" %.1f | %.1f / %.1f / %.1f | %.2fx / %.2fx / %.2fx |",
+             ops / r[0] / 1e9, ops / r[1] / 1e9, ops / r[2] / 1e9,
+             ops / r[3] / 1e9, r[0] / r[1], r[0] / r[2], r[0] / r[3]);
+    }
+    printf("\n");
+  }
 }
 
 int main(int argc, char **argv) {
   int quick = 0;
   int max_threads = 2;
   int64_t custom[64][3];
-  int ncustom = 0, packed_custom = 0, transb_custom = 0;
+  int ncustom = 0, packed_custom = 0, transb_custom = 0, int8 = 0;
   int64_t batch_custom = 1;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--quick"))
@@ -362,6 +545,14 @@ int main(int argc, char **argv) {
       batch_custom = atol(argv[++i]);
     else if (!strcmp(argv[i], "--packed"))
       packed_custom = 1;
+    else if (!strcmp(argv[i], "--int8"))
+      int8 = 1;
+    else if (!strcmp(argv[i], "--qisa") && i + 1 < argc) {
+      const char *name = argv[++i];
+      int isa = !strcmp(name, "vnni") ? 3 : !strcmp(name, "avx2") ? 1 : 0;
+      if (bertc_cpu_qgemm_set_isa(isa) != isa)
+        fprintf(stderr, "--qisa %s: not supported by this CPU\n", name);
+    }
     else if (!strcmp(argv[i], "--transb"))
       transb_custom = 1;
     else if (!strcmp(argv[i], "--min-time") && i + 1 < argc)
@@ -373,7 +564,7 @@ int main(int argc, char **argv) {
       ncustom++;
       i += 2;
     } else {
-      fprintf(stderr, "usage: %s [--quick] [--threads T] [--min-time S] [--isa avx512|avx2|generic] [--packed] [--transb] [--batch B] [M N K ...]\n",
+      fprintf(stderr, "usage: %s [--quick] [--threads T] [--min-time S] [--isa avx512|avx2|generic] [--packed] [--transb] [--batch B] [--int8] [--qisa vnni|avx2|generic] [M N K ...]\n",
               argv[0]);
       return 2;
     }
@@ -389,6 +580,13 @@ int main(int argc, char **argv) {
     max_threads = 64;
   int nthreads[2] = {1, max_threads};
   int ncols = max_threads > 1 ? 2 : 1;
+  if (int8) {
+    run_int8(quick, nthreads, ncols, custom, ncustom);
+    int32_t err = bertc_cpu_take_error();
+    if (err)
+      fprintf(stderr, "kernel reported error %d\n", err);
+    return err != 0;
+  }
   double peak[2];
   for (int c = 0; c < ncols; c++)
     peak[c] = peak_gflops(nthreads[c], quick);
@@ -459,6 +657,10 @@ int main(int argc, char **argv) {
              peak[c] > 0 ? 100 * gf / peak[c] : 0.0);
     }
     printf("\n");
+  }
+  if (quick) { /* smoke-test the int8 linear too */
+    printf("\n");
+    run_int8(quick, nthreads, ncols, NULL, 0);
   }
   int32_t err = bertc_cpu_take_error();
   if (err) {

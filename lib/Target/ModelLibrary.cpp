@@ -76,12 +76,15 @@ TargetDescription describeTarget(llvm::TargetMachine &tm) {
   d.kernelIsa = BERTC_ISA_GENERIC;
   if (const llvm::MCSubtargetInfo *sti = tm.getMCSubtargetInfo();
       sti && tm.getTargetTriple().isX86()) {
-    if (sti->checkFeatures("+avx512f"))
+    if (sti->checkFeatures("+avx512f,+avx512bw,+avx512vl,+avx512vnni"))
+      d.kernelIsa = BERTC_ISA_AVX512_VNNI; // the int8 GEMM's vpdpbusd kernel
+    else if (sti->checkFeatures("+avx512f"))
       d.kernelIsa = BERTC_ISA_AVX512;
     else if (sti->checkFeatures("+avx2,+fma"))
       d.kernelIsa = BERTC_ISA_AVX2;
   }
-  static const char *const isaNames[] = {"generic", "avx2", "avx512"};
+  static const char *const isaNames[] = {"generic", "avx2", "avx512",
+                                         "avx512_vnni"};
   d.producer = "bertc 0.1.0 (" + tm.getTargetTriple().str() + ", " +
                tm.getTargetCPU().str() + ", kernels up to " +
                isaNames[d.kernelIsa] + ")";

@@ -21,6 +21,8 @@ typedef struct { float *allocated; float *aligned; int64_t offset; int64_t sizes
 typedef struct { float *allocated; float *aligned; int64_t offset; int64_t sizes[2]; int64_t strides[2]; } bertc_memref2d_f32;
 typedef struct { float *allocated; float *aligned; int64_t offset; int64_t sizes[3]; int64_t strides[3]; } bertc_memref3d_f32;
 typedef struct { float *allocated; float *aligned; int64_t offset; int64_t sizes[4]; int64_t strides[4]; } bertc_memref4d_f32;
+typedef struct { int8_t *allocated; int8_t *aligned; int64_t offset; int64_t sizes[3]; int64_t strides[3]; } bertc_memref3d_i8;
+typedef struct { int32_t *allocated; int32_t *aligned; int64_t offset; int64_t sizes[1]; int64_t strides[1]; } bertc_memref1d_i32;
 
 /* C[M,N] (= or +=) A[M,K] . B[K,N]; any strides. accumulate != 0: C += A.B. */
 void _mlir_ciface_bertc_matmul_f32(bertc_memref2d_f32 *A, bertc_memref2d_f32 *B,
@@ -42,6 +44,38 @@ void _mlir_ciface_bertc_linear_packed_f32(bertc_memref2d_f32 *a,
                                           bertc_memref1d_f32 *bias,
                                           bertc_memref2d_f32 *c, int64_t act,
                                           int64_t has_bias);
+/* int8 linear (qgemm.c): C[M,N] = act((Aq - zp_a) . Wq * scale_a * w_scale
+ * + bias) with A fp32 quantized to u8 inside the call (mode:
+ * BERTC_QUANT_*; a_scale, a_zero_point are read in BERTC_QUANT_STATIC
+ * only) and Wq int8 quantized and packed at compile time (layout:
+ * BERTC_QGEMM_NR in kernel_abi.h; w_packed [ceil(N/NR), ceil(K/4), NR*4],
+ * contiguous). Per element:
+ *   acc = sum_k Aq[m][k] * Wq[k][n]                        (int32, exact)
+ *   y = (float)(acc - zp_a[m] * w_colsum[n]) * (scale_a[m] * w_scale[n])
+ *       + bias[n]                                           (bias: flags)
+ *   C[m][n] = act(y)                  (act: BERTC_ACT_*, as bertc_linear)
+ * flags: BERTC_QLINEAR_*. A and C any strides; K <= BERTC_QGEMM_MAX_K. */
+void _mlir_ciface_bertc_qlinear_packed_f32(
+    bertc_memref2d_f32 *a, bertc_memref3d_i8 *w_packed,
+    bertc_memref1d_f32 *w_scale, bertc_memref1d_i32 *w_colsum,
+    bertc_memref1d_f32 *bias, bertc_memref2d_f32 *c, int64_t act,
+    int64_t mode, float a_scale, int64_t a_zero_point, int64_t flags);
+/* Reference weight preparation for the int8 linear, the formulas the
+ * compiler mirrors at compile time (and tests and benchmarks use):
+ * quantize: w_scale[n] = max_k |W[k][n]| / 127 (1 when the column is all
+ * zero), Wq[k][n] = saturate(round_half_even(W[k][n] / w_scale[n])) to
+ * [-127, 127] (float division). W element (k, n) at w[k * ldw + n]. */
+void bertc_cpu_quantize_qweight_s8(const float *w, int64_t k, int64_t n,
+                                   int64_t ldw, int8_t *wq, int64_t ldq,
+                                   float *w_scale);
+/* Bytes of the packed int8 weight of a [K, N] matrix:
+ * ceil(N / NR) * ceil(K / 4) * NR * 4. */
+int64_t bertc_cpu_qweight_packed_bytes(int64_t k, int64_t n);
+/* Packs Wq [K, N] (element (k, n) at wq[k * ldq + n]) into `packed`
+ * (bertc_cpu_qweight_packed_bytes bytes, the layout of BERTC_QGEMM_NR) and
+ * writes colsum[n] = sum_k Wq[k][n]. */
+void bertc_cpu_pack_qweight_s8(const int8_t *wq, int64_t k, int64_t n,
+                               int64_t ldq, int8_t *packed, int32_t *colsum);
 /* Called on each finished block of C (rows x cols starting at column col0)
  * while it is in cache: fused bias/activation epilogues. */
 typedef void (*bertc_cpu_gemm_epilogue)(void *ctx, float *c, int64_t ldc,

@@ -2,8 +2,8 @@
  *
  * The one definition of every constant that both the compiler (lib/, C++)
  * and the CPU kernels (runtime/src/cpu, C) depend on: activation codes,
- * LayerNorm flags, kernel ISA ids, the weight panel width and the kernel
- * symbol names. The bertc dialect's Activation enum is checked against the
+ * LayerNorm flags, kernel ISA ids, the weight panel widths (fp32 and int8),
+ * the int8 linear's modes and flags and the kernel symbol names. The bertc dialect's Activation enum is checked against the
  * codes here (static_assert in lib/Dialect/Bertc/IR/BertcOps.cpp).
  *===----------------------------------------------------------------------===*/
 #ifndef BERTC_KERNEL_ABI_H
@@ -25,15 +25,50 @@
 #define BERTC_LN_RMS 8  /* RMSNorm: no mean subtracted */
 
 /* Kernel instruction-set variants (BERTC_MODEL_KERNEL_ISA_SYMBOL in
- * model.so: the widest the compile target allows). */
+ * model.so: the widest the compile target allows). Ordered: each includes
+ * the ones below it. */
 #define BERTC_ISA_GENERIC 0 /* portable C (baseline x86-64: SSE2) */
 #define BERTC_ISA_AVX2 1    /* AVX2 + FMA */
 #define BERTC_ISA_AVX512 2  /* AVX-512F */
+/* AVX-512F/BW/VL + AVX512-VNNI (vpdpbusd): the int8 GEMM's fast path; the
+ * fp32 kernels run at BERTC_ISA_AVX512 under it. */
+#define BERTC_ISA_AVX512_VNNI 3
 
 /* GEMM register tile: B (weights) panels are NR columns wide. The compiler
  * packs constant weights into this layout at compile time:
  * packed[p][k][j] = W[k][p * NR + j] (zero past N), shape [ceil(N/NR), K, NR]. */
 #define BERTC_GEMM_NR 32
+
+/* int8 linear (bertc_qlinear_packed_f32): weights quantized at compile time
+ * to int8, symmetric, per output column n (scale w_scale[n]; see
+ * bertc_cpu_quantize_qweight_s8 in cpu_kernels.h for the reference
+ * formula), packed for vpdpbusd (u8 x s8 -> s32, 4 consecutive k per
+ * 32-bit lane) into panels of BERTC_QGEMM_NR columns, K padded to a
+ * multiple of BERTC_QGEMM_KG = 4 (zero past K and past N):
+ *   Kq = ceil(K / 4), shape [ceil(N / NR), Kq, NR * 4] (int8),
+ *   packed[p][q][4 * j + t] = Wq[4 * q + t][p * NR + j]
+ *     (byte offset ((p * Kq + q) * NR + j) * 4 + t),
+ * plus w_colsum[n] = sum_k Wq[k][n] (int32) for the zero-point
+ * correction. Reference: bertc_cpu_pack_qweight_s8. */
+#define BERTC_QGEMM_NR 32
+#define BERTC_QGEMM_KG 4
+/* The largest K the int32 accumulator holds exactly for any int8 weights:
+ * K * 255 * 128 <= INT32_MAX. */
+#define BERTC_QGEMM_MAX_K 65793
+
+/* How the int8 linear quantizes its fp32 input A [M, K] to u8 (the `mode`
+ * argument). Every mode follows ONNX QuantizeLinear: q = saturate(round(
+ * a / scale) + zero_point), round half to even, saturate to [0, 255]. The
+ * dynamic modes take scale and zero point from the data as ONNX
+ * DynamicQuantizeLinear does: lo = min(0, min a), hi = max(0, max a),
+ * scale = (hi == lo ? 1 : hi - lo) / 255, zero_point = round(saturate(
+ * 0 - lo / scale)) in [0, 255]. */
+#define BERTC_QUANT_DYNAMIC_ROW 0    /* each row of A its own scale, zero point */
+#define BERTC_QUANT_DYNAMIC_TENSOR 1 /* one over all of A (= DynamicQuantizeLinear) */
+#define BERTC_QUANT_STATIC 2         /* given: a_scale, a_zero_point arguments */
+
+/* int8 linear flags (the `flags` argument). */
+#define BERTC_QLINEAR_BIAS 1 /* bias given */
 
 /* Kernel symbols the compiler calls (each as _mlir_ciface_<name>, declared
  * in bertc/cpu_kernels.h). */
@@ -41,6 +76,7 @@
 #define BERTC_KERNEL_BATCH_MATMUL_F32 "bertc_batch_matmul_f32"
 #define BERTC_KERNEL_LINEAR_F32 "bertc_linear_f32"
 #define BERTC_KERNEL_LINEAR_PACKED_F32 "bertc_linear_packed_f32"
+#define BERTC_KERNEL_QLINEAR_PACKED_F32 "bertc_qlinear_packed_f32"
 #define BERTC_KERNEL_LAYER_NORM_F32 "bertc_layer_norm_f32"
 #define BERTC_KERNEL_SKIP_LAYER_NORM_F32 "bertc_skip_layer_norm_f32"
 #define BERTC_KERNEL_ATTENTION_F32 "bertc_attention_f32"

@@ -15,6 +15,7 @@
  * and dispatched at the GEMM's ISA (see MULTIVERSION).
  *===----------------------------------------------------------------------===*/
 #include "bertc/cpu_kernels.h"
+#include "act_math.h"
 #include "gemm_dispatch.h"
 
 #include <math.h>
@@ -56,43 +57,6 @@
 
 #define AT2(m, i, j) ((m)->aligned[(m)->offset + (i) * (m)->strides[0] + (j) * (m)->strides[1]])
 #define AT1(m, i) ((m)->aligned[(m)->offset + (i) * (m)->strides[0]])
-
-/*===------------------- vectorizable exp, erf, tanh ---------------------===*/
-/* Branch-free float approximations that the compiler vectorizes (libm's
- * scalar calls were ~10% of BERT's run time). exp: Cephes polynomial,
- * ~1 ulp; erf: Abramowitz-Stegun 7.1.26, |error| < 1.5e-7. */
-
-INLINE float fast_exp(float x) {
-  const float hi = 88.3762626647949f, lo = -87.3365478515625f;
-  float xc = x > hi ? hi : (x < lo ? lo : x);
-  float n = __builtin_rintf(xc * 1.44269504088896341f);
-  float r = xc - n * 0.693359375f + n * 2.12194440e-4f;
-  float p = 1.9875691500E-4f;
-  p = p * r + 1.3981999507E-3f;
-  p = p * r + 8.3334519073E-3f;
-  p = p * r + 4.1665795894E-2f;
-  p = p * r + 1.6666665459E-1f;
-  p = p * r + 5.0000001201E-1f;
-  p = p * r * r + r + 1.0f;
-  union { int32_t i; float f; } e;
-  e.i = ((int32_t)n + 127) << 23;
-  float y = p * e.f;
-  return x < lo ? 0.0f : y;
-}
-
-INLINE float fast_erf(float x) {
-  float ax = x < 0 ? -x : x;
-  float t = 1.0f / (1.0f + 0.3275911f * ax);
-  float poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t -
-                 0.284496736f) * t + 0.254829592f) * t;
-  float y = 1.0f - poly * fast_exp(-ax * ax);
-  return x < 0 ? -y : y;
-}
-
-INLINE float fast_tanh(float x) {
-  /* tanh(x) = 1 - 2 / (exp(2x) + 1), saturating for large |x| */
-  return 1.0f - 2.0f / (fast_exp(2.0f * x) + 1.0f);
-}
 
 /*===------------------------ lane reductions ----------------------------===*/
 /* Without -ffast-math the compiler keeps a float reduction (sum, max) in
@@ -191,14 +155,7 @@ INLINE void epilogue_rows_impl(void *arg, int64_t begin, int64_t end) {
     if (c->strides[1] != 1) { /* generic strides: slow path */
       for (int64_t j = 0; j < n; ++j) {
         float x = AT2(c, i, j) + (a->has_bias ? AT1(a->bias, j) : 0.0f);
-        switch (a->act) {
-        case BERTC_ACT_RELU: x = x > 0 ? x : 0; break;
-        case BERTC_ACT_GELU_ERF: x = 0.5f * x * (1.0f + fast_erf(x * 0.70710678118654752f)); break;
-        case BERTC_ACT_GELU_TANH: x = 0.5f * x * (1.0f + fast_tanh(0.7978845608028654f * (x + 0.044715f * x * x * x))); break;
-        case BERTC_ACT_QUICK_GELU: x = x / (1.0f + fast_exp(-1.702f * x)); break;
-        default: break;
-        }
-        AT2(c, i, j) = x;
+        AT2(c, i, j) = act_scalar(a->act, x);
       }
       continue;
     }
@@ -213,28 +170,7 @@ INLINE void epilogue_rows_impl(void *arg, int64_t begin, int64_t end) {
           row[j] += AT1(b, j);
       }
     }
-    switch (a->act) {
-    case BERTC_ACT_RELU:
-      for (int64_t j = 0; j < n; ++j)
-        row[j] = row[j] > 0 ? row[j] : 0;
-      break;
-    case BERTC_ACT_GELU_ERF:
-      for (int64_t j = 0; j < n; ++j)
-        row[j] = 0.5f * row[j] * (1.0f + fast_erf(row[j] * 0.70710678118654752f));
-      break;
-    case BERTC_ACT_GELU_TANH:
-      for (int64_t j = 0; j < n; ++j) {
-        float x = row[j];
-        row[j] = 0.5f * x * (1.0f + fast_tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
-      }
-      break;
-    case BERTC_ACT_QUICK_GELU:
-      for (int64_t j = 0; j < n; ++j)
-        row[j] = row[j] / (1.0f + fast_exp(-1.702f * row[j]));
-      break;
-    default:
-      break;
-    }
+    act_row(a->act, row, n);
   }
 }
 MULTIVERSION(epilogue_rows, (void *arg, int64_t begin, int64_t end), (arg, begin, end))
@@ -263,28 +199,7 @@ INLINE void epilogue_block_impl(void *ctx, float *c, int64_t ldc, int64_t cs,
     if (bias)
       for (int64_t j = 0; j < cols; ++j)
         row[j] += bias[j];
-    switch (a->act) {
-    case BERTC_ACT_RELU:
-      for (int64_t j = 0; j < cols; ++j)
-        row[j] = row[j] > 0 ? row[j] : 0;
-      break;
-    case BERTC_ACT_GELU_ERF:
-      for (int64_t j = 0; j < cols; ++j)
-        row[j] = 0.5f * row[j] * (1.0f + fast_erf(row[j] * 0.70710678118654752f));
-      break;
-    case BERTC_ACT_GELU_TANH:
-      for (int64_t j = 0; j < cols; ++j) {
-        float x = row[j];
-        row[j] = 0.5f * x * (1.0f + fast_tanh(0.7978845608028654f * (x + 0.044715f * x * x * x)));
-      }
-      break;
-    case BERTC_ACT_QUICK_GELU:
-      for (int64_t j = 0; j < cols; ++j)
-        row[j] = row[j] / (1.0f + fast_exp(-1.702f * row[j]));
-      break;
-    default:
-      break;
-    }
+    act_row(a->act, row, cols);
   }
 }
 MULTIVERSION(epilogue_block, (void *ctx, float *c, int64_t ldc, int64_t cs, int64_t rows, int64_t cols, int64_t col0), (ctx, c, ldc, cs, rows, cols, col0))
