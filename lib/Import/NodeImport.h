@@ -1,12 +1,13 @@
 //===- NodeImport.h - Per-node import: the op table and its helpers -*- C++
 //-*-===//
 //
-// Private to lib/Import. ONNXImporter.cpp reads the model, the graph and the
-// tensors; for each node it finds the row of the op table (ONNXNodeImport.cpp)
-// whose domain, op type and opset range match, and calls that row's builder
-// with a NodeImporter: the node's resolved inputs and the helpers every
-// builder needs (attributes, constant inputs, creating typed and verified
-// ops, diagnostics that name the node).
+// Private to lib/Import. ONNXImporter.cpp reads the model and the graph
+// (TensorImport.cpp and ExternalData.cpp the tensors); for each node it finds
+// the row of the op table (ONNXNodeImport.cpp) whose domain, op type and
+// opset range match, and calls that row's builder (NodeBuilders.h) with a
+// NodeImporter: the node's resolved inputs and the helpers every builder
+// needs (attributes, constant inputs, creating typed and verified ops,
+// diagnostics that name the node; NodeImporter.cpp).
 //
 //===----------------------------------------------------------------------===//
 #ifndef BERTC_LIB_IMPORT_NODEIMPORT_H
