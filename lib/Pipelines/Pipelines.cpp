@@ -53,6 +53,12 @@ void bertc::buildGraphPipeline(OpPassManager &pm,
   fpm.addPass(createFuseAttention(options.report));
   fpm.addPass(createFuseSkipLayerNorm(options.report));
   fpm.addPass(createFuseQKV(options.report));
+  if (options.quantize == "dynamic") {
+    QuantizeOptions quantize;
+    quantize.input = options.quantizeInput;
+    quantize.report = options.quantizationReport;
+    fpm.addPass(createQuantize(quantize));
+  }
   fpm.addPass(createCanonicalizerPass());
   fpm.addPass(createCSEPass());
 }

@@ -102,6 +102,23 @@ cl::opt<bool> fusionReport(
              "the match broke"),
     cl::init(false), cl::cat(category));
 
+cl::opt<std::string> quantize(
+    "quantize",
+    cl::desc("int8 quantization: none (default), dynamic (int8 weights per "
+             "output channel, inputs quantized at run time)"),
+    cl::init("none"), cl::cat(category));
+cl::opt<std::string> quantizeInput(
+    "quantize-input",
+    cl::desc("With --quantize=dynamic: quantize each row (token) of a "
+             "linear's input with its own scale (row, default) or the whole "
+             "input with one (tensor, as ONNX Runtime's quantize_dynamic)"),
+    cl::init("row"), cl::cat(category));
+cl::opt<bool> quantizationReport(
+    "quantization-report",
+    cl::desc("Print, for each linear, whether it was quantized (weight "
+             "scale, rounding error) or kept in f32 and why"),
+    cl::init(false), cl::cat(category));
+
 std::string defaultOutput() {
   if (emit == Emit::ONNX || emit == Emit::MLIR || emit == Emit::Lowered ||
       emit == Emit::LLVM)
@@ -239,6 +256,8 @@ int main(int argc, char **argv) {
   bertc::registerBertcDialects(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
+  // Diagnostics name the ONNX node; the op as IR is for --mlir-print-ir-*.
+  context.printOpOnDiagnostic(false);
   DriverDiagnostics diagnostics(context);
 
   DefaultTimingManager timingManager;
@@ -282,6 +301,19 @@ int main(int argc, char **argv) {
   bertc::PipelineOptions pipelineOptions;
   pipelineOptions.kernelCalls = !noKernelCalls;
   pipelineOptions.fusions = !noFusions;
+  if (quantize != "none" && quantize != "dynamic")
+    return fail("unsupported --quantize='" + quantize +
+                "' (supported: none, dynamic; static quantization with "
+                "calibration is not implemented yet)");
+  if (quantizeInput != "row" && quantizeInput != "tensor")
+    return fail("unsupported --quantize-input='" + quantizeInput +
+                "' (supported: row, tensor)");
+  if (quantize == "dynamic" && noFusions)
+    return fail("--quantize=dynamic quantizes the fused linears: it cannot "
+                "be combined with --no-fusions");
+  pipelineOptions.quantize = quantize.getValue();
+  pipelineOptions.quantizeInput = quantizeInput.getValue();
+  pipelineOptions.quantizationReport = quantizationReport.getValue();
   bertc::FusionReport report;
   pipelineOptions.report = &report;
   if (failed(runPipeline(*module, timing, [&](OpPassManager &pm) {

@@ -50,7 +50,7 @@ def PrepareModelEntry : Pass<"bertc-prepare-model-entry", "mlir::ModuleOp"> {
            "The descriptor's producer string (the driver names the target)">,
     Option<"kernelIsa", "kernel-isa", "int32_t", "BERTC_ISA_AVX512",
            "Widest kernel ISA the target allows (BERTC_ISA_* of "
-           "bertc/kernel_abi.h: 0 generic, 1 AVX2, 2 AVX-512)">
+           "bertc/kernel_abi.h: 0 generic, 1 AVX2, 2 AVX-512, 3 AVX-512 VNNI)">
   ];
   let dependentDialects = ["mlir::bufferization::BufferizationDialect",
                            "mlir::tensor::TensorDialect",

@@ -44,6 +44,20 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
       *this, "simplify-iterations",
       llvm::cl::desc("Upper bound on refine/fold rounds in graph clean-up"),
       llvm::cl::init(8)};
+  Option<std::string> quantize{
+      *this, "quantize",
+      llvm::cl::desc("int8 quantization of the linears after the fusions "
+                     "(bertc-quantize): none (default) or dynamic"),
+      llvm::cl::init("none")};
+  Option<std::string> quantizeInput{
+      *this, "quantize-input",
+      llvm::cl::desc("With quantize=dynamic: the input's scale per row "
+                     "(default) or per tensor"),
+      llvm::cl::init("row")};
+  Option<bool> quantizationReport{
+      *this, "quantization-report",
+      llvm::cl::desc("A remark per linear: quantized or kept in f32"),
+      llvm::cl::init(false)};
   Option<std::string> producer{
       *this, "producer",
       llvm::cl::desc("The model descriptor's producer string"),
@@ -51,7 +65,7 @@ struct PipelineOptions : mlir::PassPipelineOptions<PipelineOptions> {
   Option<int> kernelIsa{
       *this, "kernel-isa",
       llvm::cl::desc("Widest kernel ISA the target allows (BERTC_ISA_*: 0 "
-                     "generic, 1 AVX2, 2 AVX-512)"),
+                     "generic, 1 AVX2, 2 AVX-512, 3 AVX-512 VNNI)"),
       llvm::cl::init(2)};
   Option<std::string> weightsDir{
       *this, "weights-dir",

@@ -134,4 +134,35 @@ def FuseQKV : Pass<"bertc-fuse-qkv", "mlir::func::FuncOp"> {
   let dependentDialects = ["bertc::BertcDialect", "mlir::tensor::TensorDialect"];
 }
 
+def Quantize : Pass<"bertc-quantize", "mlir::func::FuncOp"> {
+  let summary = "Rewrite linears with constant weights as int8 quantized linears";
+  let description = [{
+    Every `bertc.linear` with a constant f32 weight `[K, N]` becomes a
+    `bertc.quantized_linear`: the weight is quantized at compile time to
+    int8, symmetric, one scale per output column (`scale[n] = max_k
+    |W[k, n]| / 127`, 1 for an all-zero column; `q = saturate(round half
+    to even(W / scale))` to [-127, 127], the rules of ONNX QuantizeLinear);
+    the input is quantized to u8 at run time, each row with its own scale
+    and zero point (`input=row`, the default) or one for the whole tensor
+    (`input=tensor`, ONNX Runtime's quantize_dynamic). LayerNorm, softmax,
+    attention and GELU stay f32. Linears with a non-constant weight or K
+    beyond what int32 accumulation holds exactly stay f32. Each rewrite is
+    recorded (remark `quantized linear`, or the quantization report) with
+    the weight's largest scale and the worst relative rounding error of a
+    column.
+  }];
+  let options = [
+    Option<"input", "input", "std::string", "\"row\"",
+           "Run-time input quantization: row (per token) or tensor">,
+    Option<"report", "report", "bool", "false",
+           "Emit a remark per linear: quantized (scales, rounding error) or "
+           "kept in f32 (why)">
+  ];
+  let statistics = [
+    Statistic<"numQuantized", "quantized", "Number of linears quantized">,
+    Statistic<"numKeptF32", "kept-f32", "Number of linears kept in f32">
+  ];
+  let dependentDialects = ["bertc::BertcDialect", "bertc::onnx::ONNXDialect"];
+}
+
 #endif // BERTC_TRANSFORMS_PASSES_TD

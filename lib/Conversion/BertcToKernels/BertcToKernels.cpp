@@ -111,6 +111,36 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
   }
 };
 
+struct LowerQuantizedLinear : OpConversionPattern<QuantizedLinearOp> {
+  using OpConversionPattern::OpConversionPattern;
+  LogicalResult
+  matchAndRewrite(QuantizedLinearOp op, OpAdaptor adaptor,
+                  ConversionPatternRewriter &rewriter) const override {
+    Location loc = op.getLoc();
+    Value a = collapseRows(rewriter, loc, adaptor.getInput());
+    Value w = adaptor.getWeight();
+    Value bias = adaptor.getBias();
+    OpFoldResult n = tensor::getMixedSize(rewriter, loc, w, 1);
+    Value out = emptyLike2D(rewriter, loc, a, n, rewriter.getF32Type());
+    SmallVector<Value> ins{a, w, adaptor.getWeightScale()};
+    if (bias)
+      ins.push_back(bias);
+    float scale = 1.0f;
+    int32_t zeroPoint = 0;
+    if (auto s = op.getInputScale())
+      scale = s->convertToFloat();
+    if (auto z = op.getInputZeroPoint())
+      zeroPoint = *z;
+    auto k = rewriter.create<cpu::QLinearOp>(
+        loc, TypeRange{out.getType()}, ins, ValueRange{out},
+        op.getActivation(), op.getInputQuantization(), APFloat(scale),
+        static_cast<uint32_t>(zeroPoint), bias != nullptr);
+    rewriter.replaceOp(op, expandRows(rewriter, loc, k.getResults()[0],
+                                      adaptor.getInput(), op.getType()));
+    return success();
+  }
+};
+
 /// The kernel reads row i of x with row i % skip_rows of skip, which is the
 /// broadcast only if every non-unit leading dim of skip equals x's. Dims
 /// known only at run time are checked there (an error naming the node that
@@ -317,7 +347,8 @@ struct ConvertBertcToKernelsPass
                                       std::move(patterns))))
       return signalPassFailure();
     getOperation().walk([&](Operation *op) {
-      if (isa<cpu::LinearOp, cpu::LayerNormOp, cpu::AttentionOp>(op))
+      if (isa<cpu::LinearOp, cpu::QLinearOp, cpu::LayerNormOp,
+              cpu::AttentionOp>(op))
         ++numKernelCalls;
     });
   }
@@ -325,6 +356,7 @@ struct ConvertBertcToKernelsPass
 } // namespace
 
 void bertc::populateBertcToKernelsPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerLinear, LowerLayerNorm, LowerAttention, LowerGelu>(
+  patterns.add<LowerLinear, LowerQuantizedLinear, LowerLayerNorm,
+               LowerAttention, LowerGelu>(
       patterns.getContext());
 }

@@ -101,8 +101,8 @@ struct LinalgToKernelCallsPass
     // argument order of runtime/include/bertc/cpu_kernels.h.
     SmallVector<Operation *> kernels;
     module.walk([&](Operation *op) {
-      if (isa<bertc::cpu::LinearOp, bertc::cpu::LayerNormOp,
-              bertc::cpu::AttentionOp>(op) &&
+      if (isa<bertc::cpu::LinearOp, bertc::cpu::QLinearOp,
+              bertc::cpu::LayerNormOp, bertc::cpu::AttentionOp>(op) &&
           op->getNumResults() == 0)
         kernels.push_back(op);
     });
@@ -146,6 +146,27 @@ struct LinalgToKernelCallsPass
         mem(k.getOuts()[0]);
         i64Arg(static_cast<int64_t>(k.getActivation()));
         i64Arg(k.getHasBias() ? 1 : 0);
+      } else if (auto k = dyn_cast<bertc::cpu::QLinearOp>(op)) {
+        if (!k.isPacked()) {
+          op->emitError("the int8 kernel reads packed weights only: run "
+                        "bertc-pack-weights (on tensors) first");
+          return signalPassFailure();
+        }
+        name = BERTC_KERNEL_QLINEAR_PACKED_F32;
+        mem(k.getInput());
+        mem(k.getWeight());
+        mem(k.getWeightScale());
+        mem(k.getWeightColsum());
+        if (Value bias = k.getBias())
+          mem(bias);
+        else
+          unread(1);
+        mem(k.getOuts()[0]);
+        i64Arg(static_cast<int64_t>(k.getActivation()));
+        i64Arg(static_cast<int64_t>(k.getInputQuantization()));
+        f32Arg(k.getInputScaleAttr());
+        i64Arg(k.getInputZeroPoint());
+        i64Arg(k.getHasBias() ? BERTC_QLINEAR_BIAS : 0);
       } else if (auto k = dyn_cast<bertc::cpu::LayerNormOp>(op)) {
         name = k.hasSum() ? BERTC_KERNEL_SKIP_LAYER_NORM_F32
                           : BERTC_KERNEL_LAYER_NORM_F32;

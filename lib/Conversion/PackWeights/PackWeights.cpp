@@ -33,6 +33,16 @@ ElementsAttr constantElements(Value v) {
   return {};
 }
 
+/// A new constant of the same kind of op as `like`.
+Value constantLike(OpBuilder &b, Value like, RankedTensorType type,
+                   ArrayRef<char> bytes, StringRef name) {
+  ElementsAttr data = onnx::makeElements(type, bytes, name);
+  Location loc = like.getLoc();
+  if (like.getDefiningOp<onnx::ConstantOp>())
+    return b.create<onnx::ConstantOp>(loc, type, data);
+  return b.create<arith::ConstantOp>(loc, type, cast<TypedAttr>(data));
+}
+
 /// `w` [K, N] packed as [ceil(N / NR), K, NR], as the same kind of constant
 /// op, before `user`; null if `w` is not a static f32 [K, N] constant with
 /// readable data.
@@ -55,16 +65,48 @@ Value packWeight(OpBuilder &b, Value w) {
     for (int64_t kk = 0; kk < k; ++kk)
       for (int64_t j = 0; j < nr && p * nr + j < n; ++j)
         packed[(p * k + kk) * nr + j] = (*src)[kk * n + p * nr + j];
-  auto packedType = RankedTensorType::get({panels, k, nr}, b.getF32Type());
-  ElementsAttr data = onnx::makeElements(
-      packedType,
+  return constantLike(
+      b, w, RankedTensorType::get({panels, k, nr}, b.getF32Type()),
       ArrayRef<char>(reinterpret_cast<const char *>(packed.data()),
                      packed.size() * sizeof(float)),
       "weight_packed");
-  Location loc = w.getLoc();
-  if (w.getDefiningOp<onnx::ConstantOp>())
-    return b.create<onnx::ConstantOp>(loc, packedType, data);
-  return b.create<arith::ConstantOp>(loc, packedType, cast<TypedAttr>(data));
+}
+
+/// The int8 weight `wq` [K, N] packed for vpdpbusd (kernel_abi.h:
+/// packed[p][q][4 j + t] = Wq[4 q + t][p NR + j], zero past K and N) and
+/// its column sums; null if `wq` is not a static i8 [K, N] constant.
+std::pair<Value, Value> packQuantizedWeight(OpBuilder &b, Value wq) {
+  ElementsAttr attr = constantElements(wq);
+  if (!attr)
+    return {};
+  auto type = dyn_cast<RankedTensorType>(attr.getType());
+  if (!type || !type.getElementType().isInteger(8) || type.getRank() != 2 ||
+      !type.hasStaticShape())
+    return {};
+  auto src = onnx::readConstantBytes(attr);
+  if (!src)
+    return {};
+  int64_t k = type.getDimSize(0), n = type.getDimSize(1);
+  constexpr int64_t nr = BERTC_QGEMM_NR, kg = BERTC_QGEMM_KG;
+  int64_t panels = (n + nr - 1) / nr, kq = (k + kg - 1) / kg;
+  std::vector<char> packed(size_t(panels * kq * nr * kg), 0);
+  std::vector<int32_t> colsum(n, 0);
+  for (int64_t kk = 0; kk < k; ++kk)
+    for (int64_t col = 0; col < n; ++col) {
+      int8_t v = static_cast<int8_t>((*src)[kk * n + col]);
+      int64_t p = col / nr, j = col % nr, q = kk / kg, t = kk % kg;
+      packed[((p * kq + q) * nr + j) * kg + t] = static_cast<char>(v);
+      colsum[col] += v;
+    }
+  Value pw = constantLike(
+      b, wq, RankedTensorType::get({panels, kq, nr * kg}, b.getIntegerType(8)),
+      packed, "weight_s8_packed");
+  Value cs = constantLike(
+      b, wq, RankedTensorType::get({n}, b.getIntegerType(32)),
+      ArrayRef<char>(reinterpret_cast<const char *>(colsum.data()),
+                     colsum.size() * sizeof(int32_t)),
+      "weight_colsum");
+  return {pw, cs};
 }
 
 struct PackWeightsPass : bertc::impl::PackWeightsBase<PackWeightsPass> {
@@ -89,6 +131,33 @@ struct PackWeightsPass : bertc::impl::PackWeightsBase<PackWeightsPass> {
         ++numPacked;
       }
       op.getInsMutable()[1].set(packed);
+    }
+    // int8 weights: packed plus column sums, inserted after the weight.
+    SmallVector<cpu::QLinearOp> qlinears;
+    getOperation().walk([&](cpu::QLinearOp op) {
+      if (op->getNumResults() == 1 && !op.isPacked())
+        qlinears.push_back(op);
+    });
+    llvm::DenseMap<Value, std::pair<Value, Value>> qpackedOf;
+    for (cpu::QLinearOp op : qlinears) {
+      Value w = op.getWeight();
+      auto &pc = qpackedOf[w];
+      if (!pc.first) {
+        OpBuilder b(op);
+        if (Operation *d = w.getDefiningOp())
+          b.setInsertionPointAfter(d);
+        pc = packQuantizedWeight(b, w);
+        if (!pc.first)
+          continue;
+        ++numPacked;
+      }
+      // ins(input, weight, scale[, bias]) -> ins(input, packed, scale,
+      // colsum[, bias]).
+      SmallVector<Value> ins(op.getIns());
+      ins[1] = pc.first;
+      ins.insert(ins.begin() + 3, pc.second);
+      op.getInsMutable().assign(ins);
+      packedOf[w] = pc.first;
     }
     // Unpacked weights no longer read are dropped.
     for (auto [w, packed] : packedOf)

@@ -61,3 +61,43 @@ func.func @attention_bias_heads(%q: tensor<1x4x64xf32>, %b: tensor<1x3x4x4xf32>)
   %0 = bertc.attention %q, %q, %q bias %b {num_heads = 4 : i64, scale = 1.0 : f32, causal = false, mask_value = 0.0 : f32, mask_replace = false} : (tensor<1x4x64xf32>, tensor<1x4x64xf32>, tensor<1x4x64xf32>, tensor<1x3x4x4xf32>) -> tensor<1x4x64xf32>
   return %0 : tensor<1x4x64xf32>
 }
+
+// -----
+
+func.func @qlinear_scale_shape(%x: tensor<2x4xf32>, %w: tensor<4x8xi8>, %s: tensor<4xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'bertc.quantized_linear' op weight_scale must be [N] with N = 8}}
+  %0 = bertc.quantized_linear %x, %w, %s : (tensor<2x4xf32>, tensor<4x8xi8>, tensor<4xf32>) -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @qlinear_static_without_scale(%x: tensor<2x4xf32>, %w: tensor<4x8xi8>, %s: tensor<8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'bertc.quantized_linear' op static input quantization needs input_scale and input_zero_point}}
+  %0 = bertc.quantized_linear %x, %w, %s {input_quantization = #bertc<input_quantization static>} : (tensor<2x4xf32>, tensor<4x8xi8>, tensor<8xf32>) -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @qlinear_dynamic_with_scale(%x: tensor<2x4xf32>, %w: tensor<4x8xi8>, %s: tensor<8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'bertc.quantized_linear' op input_scale and input_zero_point are for static input quantization only}}
+  %0 = bertc.quantized_linear %x, %w, %s {input_scale = 1.0 : f32, input_zero_point = 0 : i32} : (tensor<2x4xf32>, tensor<4x8xi8>, tensor<8xf32>) -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @qlinear_zero_point_range(%x: tensor<2x4xf32>, %w: tensor<4x8xi8>, %s: tensor<8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'bertc.quantized_linear' op input_zero_point must be in [0, 255] (u8), got 300}}
+  %0 = bertc.quantized_linear %x, %w, %s {input_quantization = #bertc<input_quantization static>, input_scale = 1.0 : f32, input_zero_point = 300 : i32} : (tensor<2x4xf32>, tensor<4x8xi8>, tensor<8xf32>) -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}
+
+// -----
+
+func.func @qlinear_bad_scale(%x: tensor<2x4xf32>, %w: tensor<4x8xi8>, %s: tensor<8xf32>) -> tensor<2x8xf32> {
+  // expected-error @+1 {{'bertc.quantized_linear' op input_scale must be finite and > 0, got 0}}
+  %0 = bertc.quantized_linear %x, %w, %s {input_quantization = #bertc<input_quantization static>, input_scale = 0.0 : f32, input_zero_point = 0 : i32} : (tensor<2x4xf32>, tensor<4x8xi8>, tensor<8xf32>) -> tensor<2x8xf32>
+  return %0 : tensor<2x8xf32>
+}

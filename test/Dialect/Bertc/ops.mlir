@@ -41,3 +41,14 @@ func.func @attention(%q: tensor<?x?x64xf32>, %m: tensor<?x?xi64>, %pb: tensor<1x
   %3 = bertc.attention %q, %q, %q mask %m bias %pb {num_heads = 4 : i64, scale = 1.0 : f32, causal = false, mask_value = -10000.0 : f32, mask_replace = false} : (tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?xi64>, tensor<1x4x?x?xf32>) -> tensor<?x?x64xf32>
   return %0, %1, %2, %3 : tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>
 }
+
+// CHECK-LABEL: func.func @quantized_linear
+// CHECK: bertc.quantized_linear %arg0, %arg1, %arg2 : (tensor<?x?x64xf32>, tensor<64x32xi8>, tensor<32xf32>) -> tensor<?x?x32xf32>
+// CHECK: bertc.quantized_linear %arg0, %arg1, %arg2, %arg3 {activation = #bertc<activation gelu_erf>, input_quantization = #bertc<input_quantization dynamic_tensor>}
+// CHECK: bertc.quantized_linear %arg0, %arg1, %arg2 {input_quantization = #bertc<input_quantization static>, input_scale = 2.500000e-02 : f32, input_zero_point = 128 : i32}
+func.func @quantized_linear(%x: tensor<?x?x64xf32>, %w: tensor<64x32xi8>, %s: tensor<32xf32>, %b: tensor<32xf32>) -> (tensor<?x?x32xf32>, tensor<?x?x32xf32>, tensor<?x?x32xf32>) {
+  %0 = bertc.quantized_linear %x, %w, %s : (tensor<?x?x64xf32>, tensor<64x32xi8>, tensor<32xf32>) -> tensor<?x?x32xf32>
+  %1 = bertc.quantized_linear %x, %w, %s, %b {activation = #bertc<activation gelu_erf>, input_quantization = #bertc<input_quantization dynamic_tensor>} : (tensor<?x?x64xf32>, tensor<64x32xi8>, tensor<32xf32>, tensor<32xf32>) -> tensor<?x?x32xf32>
+  %2 = bertc.quantized_linear %x, %w, %s {input_quantization = #bertc<input_quantization static>, input_scale = 0.025 : f32, input_zero_point = 128 : i32} : (tensor<?x?x64xf32>, tensor<64x32xi8>, tensor<32xf32>) -> tensor<?x?x32xf32>
+  return %0, %1, %2 : tensor<?x?x32xf32>, tensor<?x?x32xf32>, tensor<?x?x32xf32>
+}

@@ -115,3 +115,19 @@ module {
 
 // expected-error @+1 {{tensor 'x' has element type 'complex<f32>', which the model.so ABI cannot carry}}
 "test.attr"() {sig = #bertc_cpu.tensor<"x" : tensor<4xcomplex<f32>>>} : () -> ()
+
+// -----
+
+func.func @qlinear_packed_k(%x: tensor<?x64xf32>, %p: tensor<1x8x128xi8>, %s: tensor<32xf32>, %cs: tensor<32xi32>, %c: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'bertc_cpu.qlinear' op packed weight has 8 groups of 4 for K = 64}}
+  %0 = bertc_cpu.qlinear ins(%x, %p, %s, %cs) outs(%c) : (tensor<?x64xf32>, tensor<1x8x128xi8>, tensor<32xf32>, tensor<32xi32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}
+
+// -----
+
+func.func @qlinear_weight_type(%x: tensor<?x64xf32>, %w: tensor<64x32xf32>, %s: tensor<32xf32>, %c: tensor<?x32xf32>) -> tensor<?x32xf32> {
+  // expected-error @+1 {{'bertc_cpu.qlinear' op weight must be i8}}
+  %0 = bertc_cpu.qlinear ins(%x, %w, %s) outs(%c) : (tensor<?x64xf32>, tensor<64x32xf32>, tensor<32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %0 : tensor<?x32xf32>
+}

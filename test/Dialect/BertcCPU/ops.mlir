@@ -35,3 +35,12 @@ func.func @attention(%q: tensor<?x?x64xf32>, %keep: tensor<?x?xf32>, %pb: tensor
   %1 = bertc_cpu.attention ins(%q, %q, %q, %keep, %pb) outs(%q) {num_heads = 4 : i64, scale = 0.125 : f32, mask_value = -3.40282347E+38 : f32, mask_replace, has_mask, has_bias} : (tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?x64xf32>, tensor<?x?xf32>, tensor<1x4x?x?xf32>, tensor<?x?x64xf32>) -> tensor<?x?x64xf32>
   return %0, %1 : tensor<?x?x64xf32>, tensor<?x?x64xf32>
 }
+
+// CHECK-LABEL: func.func @qlinear
+// CHECK: bertc_cpu.qlinear ins(%arg0, %arg1, %arg2) outs(%arg5) : (tensor<?x64xf32>, tensor<64x32xi8>, tensor<32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+// CHECK: bertc_cpu.qlinear ins(%arg0, %arg3, %arg2, %arg4, %arg2) outs(%arg5) {activation = #bertc<activation gelu_erf>, has_bias, input_quantization = #bertc<input_quantization static>, input_scale = 5.000000e-01 : f32, input_zero_point = 3 : i32}
+func.func @qlinear(%x: tensor<?x64xf32>, %w: tensor<64x32xi8>, %s: tensor<32xf32>, %p: tensor<1x16x128xi8>, %cs: tensor<32xi32>, %c: tensor<?x32xf32>) -> (tensor<?x32xf32>, tensor<?x32xf32>) {
+  %0 = bertc_cpu.qlinear ins(%x, %w, %s) outs(%c) : (tensor<?x64xf32>, tensor<64x32xi8>, tensor<32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  %1 = bertc_cpu.qlinear ins(%x, %p, %s, %cs, %s) outs(%c) {activation = #bertc<activation gelu_erf>, has_bias, input_quantization = #bertc<input_quantization static>, input_scale = 0.5 : f32, input_zero_point = 3 : i32} : (tensor<?x64xf32>, tensor<1x16x128xi8>, tensor<32xf32>, tensor<32xi32>, tensor<32xf32>, tensor<?x32xf32>) -> tensor<?x32xf32>
+  return %0, %1 : tensor<?x32xf32>, tensor<?x32xf32>
+}

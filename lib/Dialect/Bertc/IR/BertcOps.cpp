@@ -1,5 +1,7 @@
 //===- BertcOps.cpp - The bertc dialect: verifiers, bufferization ---------===//
 #include "bertc/Dialect/Bertc/IR/BertcOps.h"
+
+#include <cmath>
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 #include "bertc/kernel_abi.h"
 
@@ -80,6 +82,52 @@ LogicalResult LinearOp::verify() {
     return emitOpError("result has ")
            << out.getShape().back() << " features, the weight gives "
            << w.getDimSize(1);
+  return success();
+}
+
+LogicalResult QuantizedLinearOp::verify() {
+  auto in = rtt(getInput()), w = rtt(getWeight()), out = rtt(getResult());
+  if (in.getRank() < 1)
+    return emitOpError("input must have rank >= 1");
+  if (w.getRank() != 2)
+    return emitOpError("weight must be [K, N], got rank ") << w.getRank();
+  int64_t n = w.getDimSize(1);
+  if (sizesConflict(in.getShape().back(), w.getDimSize(0)))
+    return emitOpError("input has ")
+           << in.getShape().back() << " features but the weight expects "
+           << w.getDimSize(0);
+  auto ws = rtt(getWeightScale());
+  if (ws.getRank() != 1 || sizesConflict(ws.getDimSize(0), n))
+    return emitOpError("weight_scale must be [N] with N = ") << n;
+  if (Value b = getBias()) {
+    auto bt = rtt(b);
+    if (bt.getRank() != 1 || sizesConflict(bt.getDimSize(0), n))
+      return emitOpError("bias must be [N] with N = ") << n;
+  }
+  bool isStatic = getInputQuantization() == InputQuantization::static_;
+  if (isStatic != (getInputScale().has_value() && getInputZeroPoint().has_value()))
+    return emitOpError(isStatic
+                           ? "static input quantization needs input_scale and "
+                             "input_zero_point"
+                           : "input_scale and input_zero_point are for static "
+                             "input quantization only");
+  if (isStatic) {
+    float scale = getInputScale()->convertToFloat();
+    if (!(scale > 0.0f) || !std::isfinite(scale))
+      return emitOpError("input_scale must be finite and > 0, got ") << scale;
+    int32_t zp = *getInputZeroPoint();
+    if (zp < 0 || zp > 255)
+      return emitOpError("input_zero_point must be in [0, 255] (u8), got ")
+             << zp;
+  }
+  if (out.getRank() != in.getRank())
+    return emitOpError("result rank must equal the input rank");
+  for (int64_t i = 0; i + 1 < in.getRank(); ++i)
+    if (sizesConflict(in.getDimSize(i), out.getDimSize(i)))
+      return emitOpError("result dimension ") << i << " differs from the input";
+  if (sizesConflict(out.getShape().back(), n))
+    return emitOpError("result has ") << out.getShape().back()
+                                      << " features, the weight gives " << n;
   return success();
 }
 

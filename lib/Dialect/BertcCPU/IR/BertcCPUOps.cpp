@@ -1,5 +1,6 @@
 //===- BertcCPUOps.cpp - The CPU kernel dialect: verifiers, bufferization -===//
 #include "bertc/Dialect/BertcCPU/IR/BertcCPUOps.h"
+#include "bertc/kernel_abi.h"
 #include "bertc/model_abi.h"
 
 #include "mlir/Dialect/Bufferization/IR/BufferizableOpInterface.h"
@@ -114,6 +115,52 @@ LogicalResult cpu::LinearOp::verify() {
   return success();
 }
 
+LogicalResult cpu::QLinearOp::verify() {
+  if (getIns().size() < 3)
+    return emitOpError("expects at least input, weight and weight_scale");
+  size_t want = 3 + (isPacked() ? 1 : 0) + (getHasBias() ? 1 : 0);
+  if (failed(verifyKernelOp(*this, getIns(), getOuts(), want, 1, 1)))
+    return failure();
+  auto elt = [](Value v) {
+    return cast<ShapedType>(v.getType()).getElementType();
+  };
+  Value a = getInput(), w = getWeight(), c = getOuts()[0];
+  if (!elt(a).isF32() || !elt(getWeightScale()).isF32() ||
+      (getBias() && !elt(getBias()).isF32()))
+    return emitOpError("input, weight_scale and bias must be f32");
+  if (!elt(w).isInteger(8))
+    return emitOpError("weight must be i8");
+  if (Value cs = getWeightColsum(); cs && !elt(cs).isInteger(32))
+    return emitOpError("weight_colsum must be i32");
+  if (rankOf(a) != 2 || rankOf(c) != 2)
+    return emitOpError("input and output must be 2-D");
+  if (rankOf(w) != 2 && rankOf(w) != 3)
+    return emitOpError("weight must be [K, N] or packed [panels, ceil(K / 4), "
+                       "NR * 4]");
+  if (isPacked()) {
+    if (conflict(dimOf(w, 2), BERTC_QGEMM_NR * BERTC_QGEMM_KG))
+      return emitOpError("packed weight rows must hold ")
+             << BERTC_QGEMM_NR * BERTC_QGEMM_KG << " bytes (BERTC_QGEMM_NR)";
+    if (conflict(dimOf(w, 1), (dimOf(a, 1) + BERTC_QGEMM_KG - 1) /
+                                  BERTC_QGEMM_KG) &&
+        !ShapedType::isDynamic(dimOf(a, 1)))
+      return emitOpError("packed weight has ")
+             << dimOf(w, 1) << " groups of 4 for K = " << dimOf(a, 1);
+  } else {
+    if (conflict(dimOf(a, 1), dimOf(w, 0)))
+      return emitOpError("input columns ")
+             << dimOf(a, 1) << " differ from K " << dimOf(w, 0);
+    if (conflict(dimOf(w, 1), dimOf(c, 1)))
+      return emitOpError("weight columns differ from the output's");
+  }
+  if (conflict(dimOf(a, 0), dimOf(c, 0)))
+    return emitOpError("input and output rows differ");
+  for (Value v : {getWeightScale(), getWeightColsum(), getBias()})
+    if (v && (rankOf(v) != 1 || conflict(dimOf(v, 0), dimOf(c, 1))))
+      return emitOpError("weight_scale, weight_colsum and bias must be [N]");
+  return success();
+}
+
 LogicalResult cpu::LayerNormOp::verify() {
   size_t want = 2 + getHasBeta() + getHasSkip() + getHasBias();
   if (failed(verifyKernelOp(*this, getIns(), getOuts(), want, 1, 2)))
@@ -172,6 +219,12 @@ void cpu::LinearOp::getEffects(
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &e) {
   kernelEffects(getInsMutable(), getOutsMutable(), e);
 }
+void cpu::QLinearOp::getEffects(
+    SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>>
+        &effects) {
+  kernelEffects(getInsMutable(), getOutsMutable(), effects);
+}
+
 void cpu::LayerNormOp::getEffects(
     SmallVectorImpl<SideEffects::EffectInstance<MemoryEffects::Effect>> &e) {
   kernelEffects(getInsMutable(), getOutsMutable(), e);
@@ -223,6 +276,7 @@ struct KernelBufferization
 void bertc::cpu::registerBufferizationInterfaces(DialectRegistry &registry) {
   registry.addExtension(+[](MLIRContext *ctx, BertcCPUDialect *) {
     LinearOp::attachInterface<KernelBufferization<LinearOp>>(*ctx);
+    QLinearOp::attachInterface<KernelBufferization<QLinearOp>>(*ctx);
     LayerNormOp::attachInterface<KernelBufferization<LayerNormOp>>(*ctx);
     AttentionOp::attachInterface<KernelBufferization<AttentionOp>>(*ctx);
   });

@@ -22,4 +22,23 @@ def Bertc_ActivationEnum : I32EnumAttr<"Activation", "activation function", [
 }
 def Bertc_Activation : EnumAttr<Bertc_Dialect, Bertc_ActivationEnum, "activation">;
 
+// How a quantized linear turns its f32 input into u8 (ONNX QuantizeLinear
+// rounding and saturation); the codes are the kernels' BERTC_QUANT_*
+// (kernel_abi.h, static_assert in BertcOps.cpp).
+def Bertc_InputQuantizationEnum : I32EnumAttr<"InputQuantization",
+    "how the input of a quantized linear is quantized", [
+    // At run time, each row (token) its own scale and zero point from its
+    // min and max (DynamicQuantizeLinear's formula per row).
+    I32EnumAttrCase<"dynamic_row", 0>,
+    // At run time, one scale and zero point over the whole input
+    // (ONNX DynamicQuantizeLinear, ONNX Runtime's quantize_dynamic).
+    I32EnumAttrCase<"dynamic_tensor", 1>,
+    // Given scale and zero point (calibrated, or from a QDQ model).
+    I32EnumAttrCase<"static_", 2, "static">]> {
+  let cppNamespace = "::bertc";
+  let genSpecializedAttr = 0;
+}
+def Bertc_InputQuantization
+    : EnumAttr<Bertc_Dialect, Bertc_InputQuantizationEnum, "input_quantization">;
+
 #endif // BERTC_DIALECT_BERTC_BERTCENUMS_TD

@@ -40,6 +40,42 @@ def Bertc_LinearOp : Bertc_Op<"linear", [Pure]> {
   let hasVerifier = 1;
 }
 
+def Bertc_QuantizedLinearOp : Bertc_Op<"quantized_linear", [Pure]> {
+  let summary = "int8 linear: u8 input x s8 per-column weight, int32 accumulation";
+  let description = [{
+    `bertc.linear` with an int8 weight: `weight` is `[K, N]` i8, symmetric,
+    one scale per output column (`weight_scale[n]`); the input is quantized
+    to u8 as `input_quantization` says (per row or per tensor at run time,
+    or with the given `input_scale` / `input_zero_point`), the products are
+    accumulated exactly in int32, and the epilogue computes
+    `act((acc - zp * sum_k w[k, n]) * scale * weight_scale[n] + bias[n])` in
+    f32. Produced by `bertc-quantize` from `bertc.linear` (and by the import
+    of quantized ONNX models).
+
+    ```mlir
+    %y = bertc.quantized_linear %x, %wq, %ws, %b
+        {activation = #bertc<activation gelu_erf>,
+         input_quantization = #bertc<input_quantization dynamic_row>}
+        : (tensor<?x?x768xf32>, tensor<768x3072xi8>, tensor<3072xf32>,
+           tensor<3072xf32>) -> tensor<?x?x3072xf32>
+    ```
+  }];
+  let arguments = (ins RankedTensorOf<[F32]>:$input,
+                   RankedTensorOf<[I8]>:$weight,
+                   RankedTensorOf<[F32]>:$weight_scale,
+                   Optional<RankedTensorOf<[F32]>>:$bias,
+                   DefaultValuedAttr<Bertc_Activation, "::bertc::Activation::none">:$activation,
+                   DefaultValuedAttr<Bertc_InputQuantization,
+                       "::bertc::InputQuantization::dynamic_row">:$input_quantization,
+                   OptionalAttr<F32Attr>:$input_scale,
+                   OptionalAttr<I32Attr>:$input_zero_point);
+  let results = (outs RankedTensorOf<[F32]>:$result);
+  let assemblyFormat = [{
+    $input `,` $weight `,` $weight_scale (`,` $bias^)? attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def Bertc_GeluOp : Bertc_Op<"gelu", [Pure, SameOperandsAndResultType]> {
   let summary = "elementwise GELU (erf, tanh approximation or quick form)";
   let arguments = (ins Bertc_FloatTensor:$input,

@@ -130,6 +130,46 @@ def BertcCPU_AttentionOp : BertcCPU_Op<"attention"> {
   }];
 }
 
+def BertcCPU_QuantShaped
+    : AnyTypeOf<[RankedTensorOf<[F32, I8, I32]>, MemRefOf<[F32, I8, I32]>],
+                "f32, i8 or i32 tensor or memref">;
+
+def BertcCPU_QLinearOp : BertcCPU_Op<"qlinear"> {
+  let summary = "int8 linear (bertc_qlinear_packed_f32)";
+  let description = [{
+    `ins(input, weight, weight_scale[, weight_colsum][, bias])`,
+    `outs(output)`: input `[M, K]` f32, weight i8 `[K, N]` or packed
+    `[ceil(N / NR), ceil(K / 4), NR * 4]` (BERTC_QGEMM_NR; the kernel reads
+    only the packed form, made by bertc-pack-weights with `weight_colsum`,
+    i32 `[N]`, the column sums the zero-point correction needs),
+    weight_scale and bias f32 `[N]`, output f32 `[M, N]`. The input is
+    quantized to u8 inside the kernel as `input_quantization` says; see
+    bertc.quantized_linear for the arithmetic.
+  }];
+  let arguments = (ins Variadic<BertcCPU_QuantShaped>:$ins,
+                   Variadic<BertcCPU_F32Shaped>:$outs,
+                   DefaultValuedAttr<Bertc_Activation,
+                                     "::bertc::Activation::none">:$activation,
+                   DefaultValuedAttr<Bertc_InputQuantization,
+                       "::bertc::InputQuantization::dynamic_row">:$input_quantization,
+                   DefaultValuedAttr<F32Attr, "1.0f">:$input_scale,
+                   DefaultValuedAttr<I32Attr, "0">:$input_zero_point,
+                   UnitAttr:$has_bias);
+  let extraClassDeclaration = [{
+    ::mlir::MutableOperandRange getDpsInitsMutable() { return getOutsMutable(); }
+    bool isPacked() {
+      return ::mlir::cast<::mlir::ShapedType>(getWeight().getType()).getRank() == 3;
+    }
+    ::mlir::Value getInput() { return getIns()[0]; }
+    ::mlir::Value getWeight() { return getIns()[1]; }
+    ::mlir::Value getWeightScale() { return getIns()[2]; }
+    ::mlir::Value getWeightColsum() { return isPacked() ? getIns()[3] : nullptr; }
+    ::mlir::Value getBias() {
+      return getHasBias() ? getIns()[3 + (isPacked() ? 1 : 0)] : nullptr;
+    }
+  }];
+}
+
 //===----------------------------------------------------------------------===//
 // The model.so entry point
 //===----------------------------------------------------------------------===//
