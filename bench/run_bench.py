@@ -33,6 +33,7 @@ token_type_ids zeros (whichever the model has).
   bench/run_bench.py --models minilm-l6 --rows '*:1x32' --rounds 2   # sanity run
   bench/run_bench.py --rows 'bert-base-*:1x128' --rounds 5
   bench/run_bench.py --quick                            # CI smoke test: bert-tiny, 1x16, ORT only
+  bench/run_bench.py --int8                             # int8: bertc --quantize=dynamic vs ORT quantize_dynamic
 
 --rows takes comma-separated MODEL:BATCHxSEQ glob patterns (fnmatch).
 Before each row the script waits while a build (ninja, cc1plus, ...) runs;
@@ -316,6 +317,17 @@ def main():
     p.add_argument("--no-wait", action="store_true",
                    help="do not wait for builds to finish before each row (rows during "
                         "which one ran are still marked busy)")
+    p.add_argument("--int8", action="store_true",
+                   help="int8: bertc --quantize=dynamic against ONNX Runtime on the "
+                        "model made by onnxruntime.quantization.quantize_dynamic "
+                        "(QInt8 weights; per_channel as --ort-per-channel), both checked "
+                        "against ORT fp32 with --int8-tol; OpenVINO is left out (its "
+                        "int8 needs NNCF calibration)")
+    p.add_argument("--ort-per-channel", action="store_true",
+                   help="with --int8: ORT's model quantized per channel (default: "
+                        "per tensor, quantize_dynamic's default)")
+    p.add_argument("--int8-tol", type=float, default=0.1,
+                   help="with --int8: largest relative L2 against ORT fp32")
     p.add_argument("--quick", action="store_true",
                    help="CI smoke test: bert-tiny, 1x16, ORT only, 1 round of 2 runs")
     a = p.parse_args()
@@ -323,6 +335,9 @@ def main():
         a.models, a.shapes, a.rounds, a.runs, a.warmup = "bert-tiny", "1x16", 1, 2, 1
         a.min_time = 0
         a.peers, a.rows, a.check_shape, a.no_wait = "ort", "*", "1x16", True
+    if a.int8:
+        a.bertc_arg = ["--quantize=dynamic"] + a.bertc_arg
+        a.peers = ",".join(x for x in a.peers.split(",") if x.strip().lower() != "ov")
     build = os.environ.get("BERTC_BUILD", os.path.join(ROOT, "build"))
     bertc = os.path.join(build, "bin", "bertc")
     bertc_run = os.path.join(build, "bin", "bertc-run")
@@ -363,7 +378,7 @@ def main():
             print("# OpenVINO not installed (pip install openvino): its columns are left out",
                   flush=True)
             peers.remove("ov")
-    label = {"ort": "ORT", "ov": "OV"}
+    label = {"ort": "ORT-int8" if a.int8 else "ORT", "ov": "OV"}
 
     watch = None if a.quick else BuildWatch()
     wait = watch is not None and not a.no_wait
@@ -420,7 +435,7 @@ def main():
         if onnx_path is None:
             notes.append(f"{name}: model not available, not timed")
             continue
-        lib = os.path.join(a.cache, f"{name}.so")
+        lib = os.path.join(a.cache, f"{name}{'.int8' if a.int8 else ''}.so")
         t0 = time.perf_counter()
         r = subprocess.run([bertc, onnx_path, "-o", lib] + a.bertc_arg,
                            capture_output=True, text=True)
@@ -441,6 +456,15 @@ def main():
                 print(r.stderr, file=sys.stderr)
                 return 1
         sess = ort.InferenceSession(onnx_path, so, providers=["CPUExecutionProvider"])
+        ref_sess = sess  # the correctness reference: ORT fp32
+        if a.int8:
+            from onnxruntime.quantization import QuantType, quantize_dynamic
+            qpath = os.path.join(a.cache, f"{name}.ort-int8"
+                                 f"{'-pc' if a.ort_per_channel else ''}.onnx")
+            if not os.path.exists(qpath):
+                quantize_dynamic(onnx_path, qpath, weight_type=QuantType.QInt8,
+                                 per_channel=a.ort_per_channel)
+            sess = ort.InferenceSession(qpath, so, providers=["CPUExecutionProvider"])
         in_names = [i.name for i in sess.get_inputs()]
         out_names = [o.name for o in sess.get_outputs()]
         ov_model = None
@@ -471,7 +495,7 @@ def main():
         # Correctness guard: bertc (and OpenVINO) against ORT at one shape.
         cb, cs = parse_shape(a.check_shape)
         feeds = make_feeds(in_names, spec["vocab"], cb, cs, np.random.default_rng(1))
-        ref = sess.run(out_names, feeds)
+        ref = ref_sess.run(out_names, feeds)
         got = bertc_outputs(bertc_run, lib, save_inputs("check", feeds), a.threads,
                             os.path.join(a.cache, f"{name}_check_out"), out_names)
         errs = {n: rel_l2(g, r_) for n, g, r_ in zip(out_names, got, ref)}
@@ -486,8 +510,13 @@ def main():
             line += (f"; OpenVINO ({getattr(prec, 'get_type_name', lambda: prec)()}) vs ORT "
                      f"{oerr:.1e}")
             del req, cm
-        ok = bool(np.isfinite(worst) and worst <= CHECK_TOL)
-        line += " ok" if ok else f" MISMATCH (> {CHECK_TOL:g}): not timed"
+        tol = a.int8_tol if a.int8 else CHECK_TOL
+        if a.int8:
+            qref = sess.run(out_names, feeds)
+            line += "; ORT int8 vs ORT fp32 " + ", ".join(
+                f"{n} {rel_l2(q, r_):.1e}" for n, q, r_ in zip(out_names, qref, ref))
+        ok = bool(np.isfinite(worst) and worst <= tol)
+        line += " ok" if ok else f" MISMATCH (> {tol:g}): not timed"
         print(f"# {line}", flush=True)
         checks.append(line)
         if not ok:
