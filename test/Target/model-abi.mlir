@@ -7,7 +7,7 @@
 // LLVM dialect form is checked in test/Pipelines/model-abi.mlir.
 
 // CHECK-DAG: @[[NAME:.*]] = private unnamed_addr constant [5 x i8] c"tiny\00"
-// CHECK-DAG: @[[PRODUCER:.*]] = private unnamed_addr constant {{.*}} c"bertc 0.1.0 ({{.*}}, kernels up to {{generic|avx2|avx512}})\00"
+// CHECK-DAG: @[[PRODUCER:.*]] = private unnamed_addr constant {{.*}} c"bertc 0.1.0 ({{.*}}, kernels up to {{generic|avx2|avx512|avx512_vnni}})\00"
 // CHECK-DAG: @[[IDS:.*]] = private unnamed_addr constant [10 x i8] c"input_ids\00"
 // CHECK-DAG: @[[BATCH:.*]] = private unnamed_addr constant [6 x i8] c"batch\00"
 // CHECK-DAG: @[[SEQ:.*]] = private unnamed_addr constant [9 x i8] c"sequence\00"
@@ -24,7 +24,7 @@
 // CHECK-DAG: @[[NOSITE:.*]] = private unnamed_addr constant [2 x i8] c"?\00"
 // CHECK-DAG: @bertc_model_error_sites = hidden constant [2 x ptr] [ptr @[[SITE]], ptr @[[NOSITE]]]
 // CHECK-DAG: @bertc_model_num_error_sites = hidden constant i32 2
-// CHECK-DAG: @bertc_model_kernel_isa = hidden constant i32 {{[012]}}
+// CHECK-DAG: @bertc_model_kernel_isa = hidden constant i32 {{[0-3]}}
 
 // The trampoline unpacks the input descriptor pointers for the C wrapper.
 // CHECK-LABEL: define hidden void @bertc_model_invoke(
