@@ -76,7 +76,7 @@ static const char kBufferize[] =
 static const char kToLLVM[] =
     "func.func(convert-linalg-to-loops),canonicalize,cse,"
     "fold-memref-alias-ops,expand-strided-metadata,lower-affine,"
-    "convert-scf-to-cf,convert-math-to-llvm,convert-math-to-libm,"
+    "convert-scf-to-cf,arith-expand,convert-math-to-llvm,convert-math-to-libm,"
     "finalize-memref-to-llvm{use-generic-functions=1},"
     "convert-arith-to-llvm,convert-index-to-llvm,"
     "convert-func-to-llvm,convert-cf-to-llvm,reconcile-unrealized-casts,"

@@ -1,8 +1,6 @@
 //===- npy.cpp - Minimal NumPy .npy reader/writer -------------------------===//
 #include "npy.h"
 
-#include "bertc/runtime.h"
-
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -287,7 +285,7 @@ bool parse(const void *bytesArg, size_t size, Array &out, std::string &error) {
   }
   uint64_t need;
   if (__builtin_mul_overflow(static_cast<uint64_t>(numel),
-                             static_cast<uint64_t>(bertc_dtype_size(dtype)), &need)) {
+                             static_cast<uint64_t>(bertc_abi_dtype_size(dtype)), &need)) {
     error = "shape " + shapeString(shape) + " is too large";
     return false;
   }

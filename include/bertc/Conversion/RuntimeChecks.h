@@ -65,6 +65,11 @@ mlir::Value checkedProduct(mlir::OpBuilder &b, mlir::Location loc,
 void emitSizeOverflowCheck(mlir::OpBuilder &b, mlir::Location loc,
                            mlir::ModuleOp module, mlir::Value overflow);
 
+/// Emits `if (isZero) bertc_cpu_range_step_error(site)`: a Range whose step,
+/// known only at run time, is 0 (the element count would divide by it).
+void emitRangeStepCheck(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::ModuleOp module, mlir::Value isZero);
+
 /// The module that holds b's insertion point.
 mlir::ModuleOp enclosingModule(mlir::OpBuilder &b);
 

@@ -90,6 +90,22 @@ struct RangePattern : OpConversionPattern<onnx::RangeOp> {
     Value limit = scalar(adaptor.getLimit());
     Value delta = scalar(adaptor.getDelta());
     Value n;
+    if (rt.isDynamicDim(0)) {
+      // The count divides by delta: a zero step is an error naming the
+      // node, not a division by zero.
+      Value zero = rewriter.create<arith::ConstantOp>(
+          loc, rewriter.getZeroAttr(elt));
+      Value isZero =
+          isa<FloatType>(elt)
+              ? rewriter.create<arith::CmpFOp>(loc, arith::CmpFPredicate::OEQ,
+                                               delta, zero)
+                    .getResult()
+              : rewriter.create<arith::CmpIOp>(loc, arith::CmpIPredicate::eq,
+                                               delta, zero)
+                    .getResult();
+      bertc::lowering::emitRangeStepCheck(
+          rewriter, loc, bertc::lowering::enclosingModule(rewriter), isZero);
+    }
     if (!rt.isDynamicDim(0)) {
       n = rewriter.create<arith::ConstantIndexOp>(loc, rt.getDimSize(0));
     } else if (isa<FloatType>(elt)) {

@@ -131,6 +131,18 @@ Value checkedProduct(OpBuilder &b, Location loc, ValueRange factors,
   return b.create<arith::IndexCastOp>(loc, b.getIndexType(), p);
 }
 
+void emitRangeStepCheck(OpBuilder &b, Location loc, ModuleOp module,
+                        Value isZero) {
+  StringRef callee = "bertc_cpu_range_step_error";
+  declareCallee(module, callee, {b.getI32Type()});
+  int32_t site = errorSite(module, loc);
+  b.create<scf::IfOp>(loc, isZero, [&](OpBuilder &tb, Location l) {
+    Value s = tb.create<arith::ConstantIntOp>(l, site, 32);
+    tb.create<func::CallOp>(l, callee, TypeRange{}, ValueRange{s});
+    tb.create<scf::YieldOp>(l);
+  });
+}
+
 void emitSizeOverflowCheck(OpBuilder &b, Location loc, ModuleOp module,
                            Value overflow) {
   StringRef callee = "bertc_cpu_alloc_size_error";

@@ -134,6 +134,9 @@ void bertc_cpu_division_error(int64_t dividend, int64_t divisor, int32_t site);
  * over INT64_MAX (run-time dims too large) as BERTC_ABI_ERROR_OUT_OF_MEMORY
  * and ends the run. */
 void bertc_cpu_alloc_size_error(int32_t site);
+/* Reports a Range whose step (delta) is 0 at error site `site` (ONNX
+ * Runtime rejects it too: the range would be empty or endless). */
+void bertc_cpu_range_step_error(int32_t site);
 /* Ends the current model run on this thread (longjmp to
  * bertc_cpu_model_run) if this thread is running one; returns otherwise. */
 void bertc_cpu_abort_run(void);

@@ -55,6 +55,30 @@ typedef enum bertc_dtype {
   BERTC_DTYPE_RANGE_ = -0x7fffffff - 1
 } bertc_dtype;
 
+/* Bytes per element of a dtype; 0 for anything that is not one. The one
+ * table of element sizes (the runtime's bertc_dtype_size and bertc-run's
+ * .npy code use it). */
+static inline size_t bertc_abi_dtype_size(int32_t dtype) {
+  switch (dtype) {
+  case BERTC_DTYPE_F32:
+  case BERTC_DTYPE_I32:
+    return 4;
+  case BERTC_DTYPE_F16:
+  case BERTC_DTYPE_BF16:
+  case BERTC_DTYPE_I16:
+    return 2;
+  case BERTC_DTYPE_F64:
+  case BERTC_DTYPE_I64:
+    return 8;
+  case BERTC_DTYPE_I8:
+  case BERTC_DTYPE_U8:
+  case BERTC_DTYPE_BOOL:
+    return 1;
+  default:
+    return 0;
+  }
+}
+
 /* Where a model's code runs and where its input/output buffers live. */
 typedef enum bertc_device {
   BERTC_DEVICE_CPU = 0,

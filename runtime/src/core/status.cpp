@@ -174,26 +174,7 @@ const char *bertc_runtime_version_string(void) {
 }
 
 size_t bertc_dtype_size(bertc_dtype dtype) {
-  switch (dtype) {
-  case BERTC_DTYPE_F32:
-  case BERTC_DTYPE_I32:
-    return 4;
-  case BERTC_DTYPE_F16:
-  case BERTC_DTYPE_BF16:
-  case BERTC_DTYPE_I16:
-    return 2;
-  case BERTC_DTYPE_F64:
-  case BERTC_DTYPE_I64:
-    return 8;
-  case BERTC_DTYPE_I8:
-  case BERTC_DTYPE_U8:
-  case BERTC_DTYPE_BOOL:
-    return 1;
-  case BERTC_DTYPE_INVALID:
-  case BERTC_DTYPE_RANGE_:
-    break;
-  }
-  return 0;
+  return bertc_abi_dtype_size(static_cast<int32_t>(dtype));
 }
 
 const char *bertc_dtype_name(bertc_dtype dtype) {

@@ -83,6 +83,14 @@ void bertc_cpu_division_error(int64_t dividend, int64_t divisor, int32_t site) {
   bertc_cpu_abort_run();
 }
 
+void bertc_cpu_range_step_error(int32_t site) {
+  char message[512];
+  snprintf(message, sizeof message,
+           "node '%s': Range with a step (delta) of 0", site_name(site));
+  bertc_cpu_report_error(BERTC_ABI_ERROR_INVALID_INPUT, message);
+  bertc_cpu_abort_run();
+}
+
 void bertc_cpu_alloc_size_error(int32_t site) {
   char message[512];
   const char *node = site_name(site);
