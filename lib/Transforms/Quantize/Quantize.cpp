@@ -42,7 +42,11 @@ QuantizedWeight quantizeWeight(ArrayRef<float> w, int64_t k, int64_t n) {
     for (int64_t j = 0; j < n; ++j)
       r.scale[j] = std::max(r.scale[j], std::fabs(w[i * n + j]));
   for (float &s : r.scale) {
-    s = s == 0.0f ? 1.0f : s / 127.0f;
+    if (s == 0.0f) {
+      s = 1.0f; // an all-zero column: any scale gives q = 0
+      continue;
+    }
+    s /= 127.0f;
     r.maxScale = std::max(r.maxScale, s);
   }
   std::vector<double> err(n, 0.0), norm(n, 0.0);
@@ -89,6 +93,14 @@ struct QuantizePass : bertc::impl::QuantizeBase<QuantizePass> {
     }
     SmallVector<LinearOp> linears;
     getOperation().walk([&](LinearOp op) { linears.push_back(op); });
+    // One quantized copy per weight, however many linears share it (ALBERT's
+    // cross-layer sharing stays shared).
+    struct Quantized {
+      Value weight, scale;
+      float maxScale;
+      double error;
+    };
+    llvm::DenseMap<Value, Quantized> quantizedOf;
     for (LinearOp op : linears) {
       auto wType = cast<RankedTensorType>(op.getWeight().getType());
       ElementsAttr wAttr = constantOf(op.getWeight());
@@ -112,18 +124,28 @@ struct QuantizePass : bertc::impl::QuantizeBase<QuantizePass> {
         keep("its weight data is not available");
         continue;
       }
-      QuantizedWeight qw = quantizeWeight(*w, k, n);
+      Quantized &qd = quantizedOf[op.getWeight()];
+      if (!qd.weight) {
+        QuantizedWeight qw = quantizeWeight(*w, k, n);
+        OpBuilder cb(op);
+        if (Operation *d = op.getWeight().getDefiningOp())
+          cb.setInsertionPointAfter(d);
+        Location wloc = op.getWeight().getLoc();
+        auto qType = RankedTensorType::get({k, n}, cb.getIntegerType(8));
+        qd.weight = onnx::makeConstant(
+            cb, wloc, qType,
+            ArrayRef<char>(reinterpret_cast<const char *>(qw.q.data()),
+                           qw.q.size()),
+            "weight_s8");
+        qd.scale = onnx::makeConstant(
+            cb, wloc, RankedTensorType::get({n}, cb.getF32Type()),
+            ArrayRef<float>(qw.scale), "weight_scale");
+        qd.maxScale = qw.maxScale;
+        qd.error = qw.worstColumnError;
+      }
       OpBuilder b(op);
       Location loc = op.getLoc();
-      auto qType = RankedTensorType::get({k, n}, b.getIntegerType(8));
-      Value wq = onnx::makeConstant(
-          b, loc, qType,
-          ArrayRef<char>(reinterpret_cast<const char *>(qw.q.data()),
-                         qw.q.size()),
-          "weight_s8");
-      Value ws = onnx::makeConstant(
-          b, loc, RankedTensorType::get({n}, b.getF32Type()),
-          ArrayRef<float>(qw.scale), "weight_scale");
+      Value wq = qd.weight, ws = qd.scale;
       auto q = b.create<QuantizedLinearOp>(
           loc, op.getType(), op.getInput(), wq, ws, op.getBias(),
           op.getActivation(), mode, /*input_scale=*/FloatAttr(),
@@ -131,13 +153,18 @@ struct QuantizePass : bertc::impl::QuantizeBase<QuantizePass> {
       if (report)
         q.emitRemark() << "quantized linear [" << k << " x " << n
                        << "]: int8 weight per column (largest scale "
-                       << qw.maxScale << ", worst column rounding error "
-                       << qw.worstColumnError << " relative), u8 input "
+                       << qd.maxScale << ", worst column rounding error "
+                       << qd.error << " relative), u8 input "
                        << stringifyInputQuantization(mode);
       op.replaceAllUsesWith(q.getResult());
       op.erase();
       ++numQuantized;
     }
+    // f32 weights no longer read are dropped.
+    for (auto &[w, qd] : quantizedOf)
+      if (qd.weight && w.use_empty())
+        if (Operation *d = w.getDefiningOp())
+          d->erase();
   }
 };
 } // namespace
