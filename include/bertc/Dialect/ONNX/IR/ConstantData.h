@@ -4,10 +4,10 @@
 // splats expanded, or a resource blob) and makes a new one (dense when small,
 // a 64-byte aligned resource blob otherwise), for every pass that rewrites
 // weights: fuse-linear (transposed weights), fuse-qkv (merged
-// projections), conv-to-linear (patch weights), convert-bertc-to-kernels
-// (weights packed for the GEMM). The same threshold decides which globals
-// model.so keeps in its data section and which go to the external weight
-// blob (lib/Target).
+// projections), conv-to-linear (patch weights), bertc-quantize (int8
+// weights and scales), bertc-pack-weights (weights packed for the GEMMs).
+// The same threshold decides which globals model.so keeps in its data
+// section and which bertc-externalize-weights moves to the weight blob.
 //
 //===----------------------------------------------------------------------===//
 #ifndef BERTC_DIALECT_ONNX_IR_CONSTANTDATA_H
