@@ -85,6 +85,21 @@ bool allF32(Operation *op) {
          });
 }
 
+/// Replaces a linear `op` by a [rows, N] kernel op: `build(a, out)` makes it
+/// from the input collapsed to [rows, K] and an empty [rows, N] output, and
+/// its result is expanded back to the op's leading dims.
+template <typename BuildFn>
+void replaceWithRowKernel(ConversionPatternRewriter &rewriter, Operation *op,
+                          Value input, Value weight, BuildFn build) {
+  Location loc = op->getLoc();
+  Value a = collapseRows(rewriter, loc, input);
+  OpFoldResult n = tensor::getMixedSize(rewriter, loc, weight, 1);
+  Value out = emptyLike2D(rewriter, loc, a, n, rewriter.getF32Type());
+  Value r = build(a, out);
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  rewriter.replaceOp(op, expandRows(rewriter, loc, r, input, type));
+}
+
 struct LowerLinear : OpConversionPattern<LinearOp> {
   using OpConversionPattern::OpConversionPattern;
   LogicalResult
@@ -92,21 +107,19 @@ struct LowerLinear : OpConversionPattern<LinearOp> {
                   ConversionPatternRewriter &rewriter) const override {
     if (!allF32(op))
       return failure();
-    Location loc = op.getLoc();
-    Value a = collapseRows(rewriter, loc, adaptor.getInput());
-    Value w = adaptor.getWeight();
     Value bias = adaptor.getBias();
-    OpFoldResult n = tensor::getMixedSize(rewriter, loc, w, 1);
-    Value out = emptyLike2D(rewriter, loc, a, n, rewriter.getF32Type());
-    SmallVector<Value> ins{a, w};
-    if (bias)
-      ins.push_back(bias);
-    auto k = rewriter.create<cpu::LinearOp>(loc, TypeRange{out.getType()},
-                                            ins, ValueRange{out});
-    k.setActivation(op.getActivation());
-    k.setHasBias(bias != nullptr);
-    rewriter.replaceOp(op, expandRows(rewriter, loc, k.getResults()[0],
-                                      adaptor.getInput(), op.getType()));
+    replaceWithRowKernel(
+        rewriter, op, adaptor.getInput(), adaptor.getWeight(),
+        [&](Value a, Value out) {
+          SmallVector<Value> ins{a, adaptor.getWeight()};
+          if (bias)
+            ins.push_back(bias);
+          auto k = rewriter.create<cpu::LinearOp>(
+              op.getLoc(), TypeRange{out.getType()}, ins, ValueRange{out});
+          k.setActivation(op.getActivation());
+          k.setHasBias(bias != nullptr);
+          return k.getResults()[0];
+        });
     return success();
   }
 };
@@ -116,27 +129,26 @@ struct LowerQuantizedLinear : OpConversionPattern<QuantizedLinearOp> {
   LogicalResult
   matchAndRewrite(QuantizedLinearOp op, OpAdaptor adaptor,
                   ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    Value a = collapseRows(rewriter, loc, adaptor.getInput());
-    Value w = adaptor.getWeight();
     Value bias = adaptor.getBias();
-    OpFoldResult n = tensor::getMixedSize(rewriter, loc, w, 1);
-    Value out = emptyLike2D(rewriter, loc, a, n, rewriter.getF32Type());
-    SmallVector<Value> ins{a, w, adaptor.getWeightScale()};
-    if (bias)
-      ins.push_back(bias);
     float scale = 1.0f;
     int32_t zeroPoint = 0;
     if (auto s = op.getInputScale())
       scale = s->convertToFloat();
     if (auto z = op.getInputZeroPoint())
       zeroPoint = *z;
-    auto k = rewriter.create<cpu::QLinearOp>(
-        loc, TypeRange{out.getType()}, ins, ValueRange{out},
-        op.getActivation(), op.getInputQuantization(), APFloat(scale),
-        static_cast<uint32_t>(zeroPoint), bias != nullptr);
-    rewriter.replaceOp(op, expandRows(rewriter, loc, k.getResults()[0],
-                                      adaptor.getInput(), op.getType()));
+    replaceWithRowKernel(
+        rewriter, op, adaptor.getInput(), adaptor.getWeight(),
+        [&](Value a, Value out) {
+          SmallVector<Value> ins{a, adaptor.getWeight(),
+                                 adaptor.getWeightScale()};
+          if (bias)
+            ins.push_back(bias);
+          auto k = rewriter.create<cpu::QLinearOp>(
+              op.getLoc(), TypeRange{out.getType()}, ins, ValueRange{out},
+              op.getActivation(), op.getInputQuantization(), APFloat(scale),
+              static_cast<uint32_t>(zeroPoint), bias != nullptr);
+          return k.getResults()[0];
+        });
     return success();
   }
 };

@@ -131,28 +131,26 @@ Value checkedProduct(OpBuilder &b, Location loc, ValueRange factors,
   return b.create<arith::IndexCastOp>(loc, b.getIndexType(), p);
 }
 
-void emitRangeStepCheck(OpBuilder &b, Location loc, ModuleOp module,
-                        Value isZero) {
-  StringRef callee = "bertc_cpu_range_step_error";
+/// `if (bad) callee(site)`: a check whose message needs only the node.
+static void emitSiteErrorIf(OpBuilder &b, Location loc, ModuleOp module,
+                            Value bad, StringRef callee) {
   declareCallee(module, callee, {b.getI32Type()});
   int32_t site = errorSite(module, loc);
-  b.create<scf::IfOp>(loc, isZero, [&](OpBuilder &tb, Location l) {
+  b.create<scf::IfOp>(loc, bad, [&](OpBuilder &tb, Location l) {
     Value s = tb.create<arith::ConstantIntOp>(l, site, 32);
     tb.create<func::CallOp>(l, callee, TypeRange{}, ValueRange{s});
     tb.create<scf::YieldOp>(l);
   });
 }
 
+void emitRangeStepCheck(OpBuilder &b, Location loc, ModuleOp module,
+                        Value isZero) {
+  emitSiteErrorIf(b, loc, module, isZero, "bertc_cpu_range_step_error");
+}
+
 void emitSizeOverflowCheck(OpBuilder &b, Location loc, ModuleOp module,
                            Value overflow) {
-  StringRef callee = "bertc_cpu_alloc_size_error";
-  declareCallee(module, callee, {b.getI32Type()});
-  int32_t site = errorSite(module, loc);
-  b.create<scf::IfOp>(loc, overflow, [&](OpBuilder &tb, Location l) {
-    Value s = tb.create<arith::ConstantIntOp>(l, site, 32);
-    tb.create<func::CallOp>(l, callee, TypeRange{}, ValueRange{s});
-    tb.create<scf::YieldOp>(l);
-  });
+  emitSiteErrorIf(b, loc, module, overflow, "bertc_cpu_alloc_size_error");
 }
 
 void emitDimEqualCheck(OpBuilder &b, Location loc, ModuleOp module, Value lhs,
