@@ -241,7 +241,10 @@ int main(int argc, char **argv) {
       argc, argv,
       "bertc: ahead-of-time compiler for ONNX transformer models\n\n"
       "  bertc model.onnx -o model.so        compile for the host CPU\n"
-      "  bertc model.onnx --emit=mlir        print the optimized graph\n\n"
+      "  bertc model.onnx --emit=mlir        print the optimized graph\n"
+      "  bertc model.onnx -o model.so --quantize=dynamic\n"
+      "                                      int8 linears (inputs quantized at "
+      "run time)\n\n"
       "Pass timing: --mlir-timing. IR dumps: --mlir-print-ir-after-all.\n");
 
   if (targetName != "cpu")
