@@ -100,6 +100,13 @@ LogicalResult buildKernelCall(Operation *op, OpBuilder &b) {
     mem(b.create<memref::AllocaOp>(
         loc, MemRefType::get(SmallVector<int64_t>(rank, 1), f32)));
   };
+  // An optional operand: itself, or the unread placeholder of its rank.
+  auto memOr = [&](Value v, int64_t rank) {
+    if (v)
+      mem(v);
+    else
+      unread(rank);
+  };
   auto i64Arg = [&](int64_t v) {
     args.push_back(b.create<arith::ConstantIntOp>(loc, v, 64));
     types.push_back(i64);
@@ -116,10 +123,7 @@ LogicalResult buildKernelCall(Operation *op, OpBuilder &b) {
                         : BERTC_KERNEL_LINEAR_F32;
     mem(k.getInput());
     mem(k.getWeight());
-    if (Value bias = k.getBias())
-      mem(bias);
-    else
-      unread(1);
+    memOr(k.getBias(), 1);
     mem(k.getOuts()[0]);
     i64Arg(static_cast<int64_t>(k.getActivation()));
     i64Arg(k.getHasBias() ? 1 : 0);
@@ -134,10 +138,7 @@ LogicalResult buildKernelCall(Operation *op, OpBuilder &b) {
     mem(k.getWeight());
     mem(k.getWeightScale());
     mem(k.getWeightColsum());
-    if (Value bias = k.getBias())
-      mem(bias);
-    else
-      unread(1);
+    memOr(k.getBias(), 1);
     mem(k.getOuts()[0]);
     i64Arg(static_cast<int64_t>(k.getActivation()));
     i64Arg(static_cast<int64_t>(k.getInputQuantization()));
@@ -165,14 +166,8 @@ LogicalResult buildKernelCall(Operation *op, OpBuilder &b) {
     mem(a.getQuery());
     mem(a.getKey());
     mem(a.getValue());
-    if (Value keep = a.getKeep())
-      mem(keep);
-    else
-      unread(2);
-    if (Value bias = a.getBias())
-      mem(bias);
-    else
-      unread(4);
+    memOr(a.getKeep(), 2);
+    memOr(a.getBias(), 4);
     mem(a.getOuts()[0]);
     i64Arg(a.getNumHeads());
     f32Arg(a.getScaleAttr());

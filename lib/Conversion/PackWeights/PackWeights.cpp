@@ -24,15 +24,6 @@ using namespace bertc;
 
 namespace {
 
-/// The elements of a constant defined by onnx.Constant or arith.constant.
-ElementsAttr constantElements(Value v) {
-  if (auto c = v.getDefiningOp<onnx::ConstantOp>())
-    return c.getValue();
-  if (auto c = v.getDefiningOp<arith::ConstantOp>())
-    return dyn_cast<ElementsAttr>(c.getValue());
-  return {};
-}
-
 /// A new constant of the same kind of op as `like`.
 Value constantLike(OpBuilder &b, Value like, RankedTensorType type,
                    ArrayRef<char> bytes, StringRef name) {
@@ -47,7 +38,7 @@ Value constantLike(OpBuilder &b, Value like, RankedTensorType type,
 /// op, before `user`; null if `w` is not a static f32 [K, N] constant with
 /// readable data.
 Value packWeight(OpBuilder &b, Value w) {
-  ElementsAttr attr = constantElements(w);
+  ElementsAttr attr = onnx::constantElements(w);
   if (!attr)
     return {};
   auto type = dyn_cast<RankedTensorType>(attr.getType());
@@ -76,7 +67,7 @@ Value packWeight(OpBuilder &b, Value w) {
 /// packed[p][q][4 j + t] = Wq[4 q + t][p NR + j], zero past K and N) and
 /// its column sums; null if `wq` is not a static i8 [K, N] constant.
 std::pair<Value, Value> packQuantizedWeight(OpBuilder &b, Value wq) {
-  ElementsAttr attr = constantElements(wq);
+  ElementsAttr attr = onnx::constantElements(wq);
   if (!attr)
     return {};
   auto type = dyn_cast<RankedTensorType>(attr.getType());

@@ -12,7 +12,6 @@
 #include "bertc/kernel_abi.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
-#include "mlir/IR/Matchers.h"
 
 #include <cfenv>
 #include <cmath>
@@ -67,15 +66,6 @@ QuantizedWeight quantizeWeight(ArrayRef<float> w, int64_t k, int64_t n) {
   return r;
 }
 
-ElementsAttr constantOf(Value v) {
-  ElementsAttr attr;
-  if (auto c = v.getDefiningOp<onnx::ConstantOp>())
-    return c.getValue();
-  if (matchPattern(v, m_Constant(&attr)))
-    return attr;
-  return {};
-}
-
 struct QuantizePass : bertc::impl::QuantizeBase<QuantizePass> {
   using QuantizeBase::QuantizeBase;
 
@@ -103,7 +93,7 @@ struct QuantizePass : bertc::impl::QuantizeBase<QuantizePass> {
     llvm::DenseMap<Value, Quantized> quantizedOf;
     for (LinearOp op : linears) {
       auto wType = cast<RankedTensorType>(op.getWeight().getType());
-      ElementsAttr wAttr = constantOf(op.getWeight());
+      ElementsAttr wAttr = onnx::constantElements(op.getWeight());
       auto keep = [&](StringRef why) {
         ++numKeptF32;
         if (report)

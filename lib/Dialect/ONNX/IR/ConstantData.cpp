@@ -8,11 +8,23 @@
 #include "bertc/Dialect/ONNX/IR/ONNXOps.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/Matchers.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 
 #include <cstring>
 
 using namespace mlir;
+
+ElementsAttr bertc::onnx::constantElements(Value v) {
+  if (!v)
+    return {};
+  if (auto c = v.getDefiningOp<bertc::onnx::ConstantOp>())
+    return c.getValue();
+  ElementsAttr attr;
+  if (matchPattern(v, m_Constant(&attr)))
+    return attr;
+  return {};
+}
 
 std::optional<std::vector<char>>
 bertc::onnx::readConstantBytes(ElementsAttr attr) {

@@ -27,6 +27,10 @@ namespace bertc::onnx {
 /// externalized from model.so); smaller ones are dense attributes.
 constexpr size_t kInlineConstantBytes = 4096;
 
+/// The elements of `v` if it is a constant: defined by onnx.Constant or any
+/// constant-like op (arith.constant); null otherwise.
+mlir::ElementsAttr constantElements(mlir::Value v);
+
 /// The elements of a constant as row-major bytes (splats expanded), or
 /// nullopt if they are not available (a resource without a blob, a size
 /// that does not match the type).
